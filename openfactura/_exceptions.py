@@ -1,0 +1,346 @@
+"""Every exception the SDK raises. Nothing from aiohttp or cattrs ever reaches the caller.
+
+The hierarchy::
+
+    OpenfacturaError
+    ├── ConfigurationError          bad client settings (no API key, demo key on production)
+    ├── ValidationError             bad input caught locally, before anything was sent
+    ├── APIError                    the API answered with a non-2xx status
+    │   ├── AuthenticationError     401 / 403 (missing, invalid or unauthorised key)
+    │   │   └── PermissionDeniedError   400 OF-03: the key may not do this
+    │   ├── RateLimitError          429 (gateway limit, or the OF-429 RCV sync lock)
+    │   ├── InvalidRequestError     400 with an OF code: the request was refused
+    │   │   └── DuplicateDocumentError  400 OF-06: this Idempotency-Key already emitted
+    │   ├── NotFoundError           404, or OF-22 for an unknown folio
+    │   └── ServerError             5xx, or an answer that is not JSON (a proxy's HTML page)
+    ├── APIConnectionError          the API could not be reached
+    │   └── APITimeoutError         no answer in time
+    └── OutcomeUnknownError         an emission may or may not have happened: re-send it
+                                    with the same ``idempotency_key``
+
+Usage::
+
+    try:
+        await client.documents.emit(factura)
+    except openfactura.InvalidRequestError as exc:
+        for field, issue in exc.details:
+            print(field, issue)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "ConfigurationError",
+    "DuplicateDocumentError",
+    "ErrorDetail",
+    "InvalidRequestError",
+    "NotFoundError",
+    "OpenfacturaError",
+    "OutcomeUnknownError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+    "ValidationError",
+    "make_api_error",
+    "parse_try_again_seconds",
+]
+
+
+class ErrorDetail(NamedTuple):
+    """One ``(field, issue)`` pair, in the shape of the API's ``details`` entries."""
+
+    field: str
+    issue: str
+
+
+class OpenfacturaError(Exception):
+    """Base class of every error raised by this SDK."""
+
+
+class ConfigurationError(OpenfacturaError, ValueError):
+    """The client was configured in a way that cannot work (raised at construction)."""
+
+
+class ValidationError(OpenfacturaError, ValueError):
+    """Input that the API would refuse, found locally before anything was sent.
+
+    ``problems`` lists every problem at once as ``(field path, issue)`` pairs, in the
+    same shape as the API's ``details``.
+    """
+
+    def __init__(self, message: str, problems: Iterable[tuple[str, str]] = ()) -> None:
+        self.problems: list[ErrorDetail] = [ErrorDetail(f, i) for f, i in problems]
+        lines = "".join(f"\n  {p.field}: {p.issue}" for p in self.problems)
+        super().__init__(f"{message}{lines}")
+        self.message = message
+
+    @classmethod
+    def from_structure_error(cls, exc: BaseException, target: type) -> ValidationError:
+        """Turn a cattrs error (an exception group) into ``$.path: issue`` problems."""
+        from cattrs import BaseValidationError, transform_error
+
+        problems: list[tuple[str, str]] = []
+        if isinstance(exc, BaseValidationError):
+            for line in transform_error(exc, path=f"$"):
+                issue, _, path = line.rpartition(" @ ")
+                problems.append((path or "$", issue or line))
+        else:
+            problems.append(("$", str(exc)))
+        name = getattr(target, "__name__", str(target))
+        return cls(f"Could not read the data as {name}", problems)
+
+
+class APIError(OpenfacturaError):
+    """The API answered with a non-2xx status.
+
+    Attributes: ``status`` (HTTP status), ``code`` (``"OF-10"``... or ``None`` for gateway
+    errors), ``message`` (the API's words), ``details`` (list of :class:`ErrorDetail`
+    whatever shape the body had), ``body`` (the decoded body, or its text),
+    ``headers`` (response headers, the API key is never among them).
+    """
+
+    hint: str = ""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        code: str | None = None,
+        details: Iterable[tuple[str, str]] = (),
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.message = message
+        self.status = status
+        self.code = code
+        self.details: list[ErrorDetail] = [ErrorDetail(str(f), str(i)) for f, i in details]
+        self.body = body
+        self.headers: dict[str, str] = dict(headers or {})
+        if hint is not None:
+            self.hint = hint
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        head = f"HTTP {self.status}"
+        if self.code:
+            head += f" {self.code}"
+        text = f"{head}: {self.message}"
+        if self.details:
+            text += "".join(f"\n  {d.field}: {d.issue}" for d in self.details)
+        if self.hint:
+            text += f"\n  -> {self.hint}"
+        return text
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(status={self.status!r}, code={self.code!r}, "
+            f"message={self.message!r})"
+        )
+
+
+class AuthenticationError(APIError):
+    """401/403: the API key is missing, invalid, inactive or not allowed."""
+
+    hint = (
+        "Check the API key (OPENFACTURA_API_KEY) and the environment: production keys do "
+        "not work on development (dev-api.haulmer.com) and the public demo keys only work there."
+    )
+
+
+class PermissionDeniedError(AuthenticationError):
+    """400 ``OF-03``: the key's user may not perform this action for this company."""
+
+    hint = "Ask the company owner for a key with permission to emit documents."
+
+
+class RateLimitError(APIError):
+    """429: too many requests. ``retry_after`` seconds to wait; ``ends_at`` for OF-429."""
+
+    hint = "Wait retry_after seconds before trying again (the client already paused its requests)."
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        ends_at: dt.datetime | str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.retry_after = retry_after
+        self.ends_at = ends_at
+        super().__init__(message, **kwargs)
+
+
+class InvalidRequestError(APIError):
+    """400 with an ``OF-xx`` code: the API refused the request. See ``details``."""
+
+    hint = "Fix the fields listed above; the document was not emitted."
+
+
+class DuplicateDocumentError(InvalidRequestError):
+    """400 ``OF-06``: this Idempotency-Key already produced a document; ``token`` is its token.
+
+    ``documents.emit`` turns it into a successful, replayed result; you only see it from
+    :meth:`AsyncOpenfactura.request`.
+    """
+
+    hint = "The document already exists: use its token instead of emitting again."
+
+    def __init__(self, message: str, *, token: str | None = None, **kwargs: Any) -> None:
+        self.token = token
+        super().__init__(message, **kwargs)
+
+
+class NotFoundError(APIError):
+    """404 (unknown route) or ``OF-22`` (no document with that folio)."""
+
+    hint = "Check the token, RUT, document type and folio."
+
+
+class ServerError(APIError):
+    """5xx, or a body that is not JSON (for example a proxy's HTML 502 page)."""
+
+    hint = "A problem on Openfactura's side; safe requests were already retried."
+
+
+class APIConnectionError(OpenfacturaError):
+    """The API could not be reached (DNS, refused connection, TLS, connection reset)."""
+
+
+class APITimeoutError(APIConnectionError):
+    """The API did not answer within the client's timeout."""
+
+
+class OutcomeUnknownError(OpenfacturaError):
+    """An emission was sent but its outcome cannot be known.
+
+    The connection dropped after the body left, retries ran out, or the task was
+    cancelled. Re-send the same document with ``idempotency_key=exc.idempotency_key``: if
+    the first attempt did emit, the API answers with the original token (a replay) and no
+    second document is created.
+    """
+
+    def __init__(self, message: str, *, idempotency_key: str) -> None:
+        self.idempotency_key = idempotency_key
+        super().__init__(
+            f"{message} Re-send with idempotency_key={idempotency_key!r} to get the original "
+            "document if it was emitted, without creating a second one."
+        )
+
+
+# -- mapping an answer to an exception (no I/O) --------------------------------------------
+
+_TRY_AGAIN = re.compile(r"(\d+(?:\.\d+)?)\s*second", re.IGNORECASE)
+
+
+def parse_try_again_seconds(message: str | None) -> float | None:
+    """``"Rate limit is exceeded. Try again in 7 seconds."`` -> ``7.0``."""
+    if not message:
+        return None
+    match = _TRY_AGAIN.search(message)
+    return float(match.group(1)) if match else None
+
+
+def _normalise_details(raw: Any) -> list[tuple[str, str]]:
+    if raw is None:
+        return []
+    if isinstance(raw, Mapping):
+        if "field" in raw and "issue" in raw:
+            return [(str(raw["field"]), _text(raw["issue"]))]
+        return [(str(k), _text(v)) for k, v in raw.items()]
+    if isinstance(raw, list):
+        out: list[tuple[str, str]] = []
+        for item in raw:
+            if isinstance(item, Mapping) and ("field" in item or "issue" in item):
+                out.append((str(item.get("field", "")), _text(item.get("issue", ""))))
+            elif isinstance(item, Mapping):
+                out.extend((str(k), _text(v)) for k, v in item.items())
+            else:
+                out.append(("", _text(item)))
+        return out
+    return [("", _text(raw))]
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else str(value)
+
+
+def make_api_error(
+    status: int,
+    body: Any,
+    headers: Mapping[str, str] | None = None,
+    *,
+    retry_after: float | None = None,
+) -> APIError:
+    """Build the right :class:`APIError` for a non-2xx answer, whatever the body shape.
+
+    Shapes understood: wrapped ``{"error": {"message", "code", "details": [...]}}``, flat
+    ``{"message", "code", "details": {...}}``, gateway ``{"statusCode", "message"}``, and
+    anything else (text, HTML) which becomes a :class:`ServerError` or the status's class.
+    """
+    payload: Mapping[str, Any] = {}
+    if isinstance(body, Mapping):
+        inner = body.get("error")
+        payload = inner if isinstance(inner, Mapping) else body
+    message = payload.get("message") if payload else None
+    if not isinstance(message, str) or not message:
+        message = _fallback_message(status, body)
+    code = payload.get("code") if payload else None
+    code = str(code) if code not in (None, "") else None
+    raw_details = payload.get("details") if payload else None
+    details = _normalise_details(raw_details)
+    common: dict[str, Any] = {
+        "status": status,
+        "code": code,
+        "details": details,
+        "body": body,
+        "headers": headers,
+    }
+
+    if status == 429 or code == "OF-429":
+        extra = raw_details if isinstance(raw_details, Mapping) else {}
+        hint_wait = extra.get("retry_after", payload.get("retry_after") if payload else None)
+        wait = retry_after
+        if hint_wait is not None:
+            try:
+                wait = float(hint_wait)
+            except (TypeError, ValueError):
+                pass
+        if wait is None:
+            wait = parse_try_again_seconds(message)
+        ends_at = extra.get("ends_at", payload.get("ends_at") if payload else None)
+        return RateLimitError(message, retry_after=wait, ends_at=ends_at, **common)
+    if status in (401, 403):
+        return AuthenticationError(message, **common)
+    if code == "OF-03":
+        return PermissionDeniedError(message, **common)
+    if code == "OF-06":
+        token = payload.get("token") if payload else None
+        if not token:
+            token = next((issue for field, issue in details if field.lower() == "token"), None)
+        return DuplicateDocumentError(message, token=token, **common)
+    if status == 404 or code == "OF-22":
+        return NotFoundError(message, **common)
+    if status >= 500 or not isinstance(body, Mapping):
+        return ServerError(message, **common)
+    if 400 <= status < 500:
+        return InvalidRequestError(message, **common)
+    return APIError(message, **common)
+
+
+def _fallback_message(status: int, body: Any) -> str:
+    if isinstance(body, str) and body.strip():
+        snippet = " ".join(re.sub(r"<[^>]+>", " ", body).split())[:200]
+        return f"Unexpected non-JSON answer: {snippet}"
+    return f"HTTP {status} without an error message"

@@ -1,0 +1,56 @@
+"""Field helpers shared by every model: the wire name lives in the field's metadata.
+
+Usage::
+
+    @attrs.frozen(kw_only=True)
+    class Emisor:
+        rut_emisor: str = wire("RUTEmisor")
+        rzn_soc: str | None = wire("RznSoc", default=None)
+
+A class that declares ``extra: dict[str, Any] = extra_field()`` keeps every key of the
+incoming JSON that has no field of its own, and writes it back on output, so a field the
+API adds tomorrow is neither an error nor lost.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+__all__ = ["EXTRA", "WIRE", "extra_field", "wire", "wire_name"]
+
+WIRE = "openfactura.wire"
+EXTRA = "openfactura.extra"
+
+
+def wire(
+    name: str,
+    *,
+    default: Any = attrs.NOTHING,
+    factory: Any = None,
+    doc: str | None = None,
+    converter: Any = None,
+    validator: Any = None,
+) -> Any:
+    """An attrs field whose JSON/XML name is ``name`` (exactly as the API spells it)."""
+    metadata = {WIRE: name}
+    if doc is not None:
+        metadata["doc"] = doc
+    if factory is not None:
+        return attrs.field(
+            factory=factory, metadata=metadata, converter=converter, validator=validator
+        )
+    return attrs.field(
+        default=default, metadata=metadata, converter=converter, validator=validator
+    )
+
+
+def extra_field() -> Any:
+    """The catch-all for unknown wire keys (not compared, not shown in ``repr``)."""
+    return attrs.field(factory=dict, metadata={EXTRA: True}, eq=False, repr=False)
+
+
+def wire_name(field: attrs.Attribute[Any]) -> str:
+    """The wire name of ``field``: its ``wire`` metadata, else its Python name."""
+    return str(field.metadata.get(WIRE, field.name))
