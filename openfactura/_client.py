@@ -1,0 +1,313 @@
+"""The two clients: :class:`AsyncOpenfactura` and its blocking twin :class:`Openfactura`.
+
+Usage::
+
+    async with openfactura.AsyncOpenfactura() as client:      # key from OPENFACTURA_API_KEY
+        org = await client.organization.get()
+
+    with openfactura.Openfactura(environment="development") as client:
+        org = client.organization.get()
+
+Both take the same arguments and expose the same namespaces and methods; the blocking
+one runs the async client's coroutines on a private event-loop thread.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from functools import cached_property
+from types import TracebackType
+from typing import Any, Literal
+
+import aiohttp
+
+from ._exceptions import ConfigurationError
+from ._ratelimit import (
+    DEFAULT_RATE_LIMITS,
+    Limiter,
+    RateLimit,
+    limiter_scope,
+    shared_memory_limiter,
+)
+from ._retry import RetryPolicy
+from ._sync import LoopThread
+from ._transport import Response, Transport
+from .resources.organization import Organization, SyncOrganization
+from .resources.taxpayers import SyncTaxpayers, Taxpayers
+
+__all__ = ["DEMO_API_KEYS", "ENVIRONMENTS", "AsyncOpenfactura", "Environment", "Openfactura"]
+
+Environment = Literal["production", "development"]
+
+ENVIRONMENTS: Mapping[str, str] = {
+    "production": "https://api.haulmer.com",
+    "development": "https://dev-api.haulmer.com",
+}
+
+DEMO_API_KEYS = frozenset(
+    {"928e15a2d14d4a6292345f04960f4bd3", "41eb78998d444dbaa4922c410ef14057"}
+)
+"""Haulmer's public demo keys: they only work on development and are never sent to production."""
+
+
+def _mask(api_key: str) -> str:
+    return "****" + api_key[-4:] if len(api_key) > 8 else "****"
+
+
+def _resolve(
+    api_key: str | None, environment: str | None, base_url: str | None
+) -> tuple[str, str, str]:
+    """(api_key, environment, base_url) from arguments and the environment variables."""
+    key = api_key if api_key is not None else os.environ.get("OPENFACTURA_API_KEY")
+    if not key or not key.strip():
+        raise ConfigurationError(
+            "No Openfactura API key: pass api_key=... or set OPENFACTURA_API_KEY. "
+            "(For a local sandbox without a key, see `openfactura demo` and "
+            "openfactura.testing.FakeOpenfactura.)"
+        )
+    key = key.strip()
+    env = environment or os.environ.get("OPENFACTURA_ENV") or "production"
+    env = env.strip().lower()
+    if env not in ENVIRONMENTS:
+        raise ConfigurationError(
+            f"Unknown environment {env!r}: use 'production' or 'development'."
+        )
+    url = base_url or ENVIRONMENTS[env]
+    if not url.startswith(("http://", "https://")):
+        raise ConfigurationError(f"base_url must start with http:// or https://, got {url!r}")
+    url = url.rstrip("/")
+    if key in DEMO_API_KEYS and url == ENVIRONMENTS["production"]:
+        raise ConfigurationError(
+            "That is one of Haulmer's public demo keys, which only work on development: "
+            "pass environment='development' (or set OPENFACTURA_ENV=development)."
+        )
+    return key, env, url
+
+
+class AsyncOpenfactura:
+    """The asyncio client. One ``aiohttp.ClientSession`` per client, created lazily.
+
+    :param api_key: falls back to ``OPENFACTURA_API_KEY``. Required.
+    :param environment: ``"production"`` (default) or ``"development"``; falls back to
+        ``OPENFACTURA_ENV``.
+    :param base_url: overrides both (the local sandbox and tests use it).
+    :param timeout: seconds for a whole request (default 30, like the official plugins).
+    :param max_retries: retries after the first attempt (429, and for safe requests
+        connection errors, timeouts and 502/503/504).
+    :param rate_limits: client-side limits, default 3/s and 100/min; ``None`` disables.
+        Every client of this process with the same key and host shares one budget.
+    :param limiter: a :class:`~openfactura.Limiter` to use instead (e.g. a
+        ``RedisLimiter`` shared by many processes); overrides ``rate_limits``.
+    :param session: your own ``aiohttp.ClientSession`` (we never close it).
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        environment: Environment | None = None,
+        base_url: str | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 3,
+        rate_limits: Sequence[RateLimit] | None = DEFAULT_RATE_LIMITS,
+        limiter: Limiter | None = None,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        key, env, url = _resolve(api_key, environment, base_url)
+        if timeout <= 0:
+            raise ConfigurationError(f"timeout must be positive, got {timeout!r}")
+        if max_retries < 0:
+            raise ConfigurationError(f"max_retries must be >= 0, got {max_retries!r}")
+        self.environment: str = env
+        self.base_url: str = url
+        self._key_hint = _mask(key)
+        if limiter is None and rate_limits is not None:
+            limits = tuple(rate_limits)
+            if not all(isinstance(limit, RateLimit) for limit in limits):
+                raise ConfigurationError("rate_limits must be a sequence of RateLimit(...)")
+            limiter = shared_memory_limiter(limits) if limits else None
+        self.limiter: Limiter | None = limiter
+        self._transport = Transport(
+            base_url=url,
+            api_key=key,
+            timeout=float(timeout),
+            retry=RetryPolicy(max_retries=max_retries),
+            limiter=limiter,
+            scope=limiter_scope(key, url),
+            session=session,
+        )
+
+    # -- namespaces ---------------------------------------------------------------------------
+
+    @cached_property
+    def organization(self) -> Organization:
+        """The key's company: :class:`~openfactura.resources.organization.Organization`."""
+        return Organization(self)
+
+    @cached_property
+    def taxpayers(self) -> Taxpayers:
+        """SII taxpayer records: :class:`~openfactura.resources.taxpayers.Taxpayers`."""
+        return Taxpayers(self)
+
+    # -- raw access -------------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        """Call an endpoint the SDK does not cover yet; return the decoded JSON (or ``None``).
+
+        ``path`` is relative to the host (``"/v2/dte/organization"``); a path without the
+        ``/v2/`` prefix gets ``/v2/dte`` in front (``"/organization"``). Limits, retries
+        and error mapping are the same as for every other call.
+
+        >>> await client.request("GET", "/v2/dte/organization/document")  # doctest: +SKIP
+        """
+        response = await self._request(method, path, json=json, params=params, headers=headers)
+        return response.data
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        safe: bool | None = None,
+        idempotency_key: str | None = None,
+    ) -> Response:
+        return await self._transport.request(
+            method,
+            path,
+            json=json,
+            params=params,
+            headers=headers,
+            safe=safe,
+            idempotency_key=idempotency_key,
+        )
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    async def aclose(self) -> None:
+        """Close the HTTP session (if we created it). Idempotent."""
+        await self._transport.aclose()
+
+    @property
+    def closed(self) -> bool:
+        return self._transport.closed
+
+    async def __aenter__(self) -> AsyncOpenfactura:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r}, api_key={self._key_hint!r})"
+
+
+class Openfactura:
+    """The blocking client: same arguments, namespaces and methods as :class:`AsyncOpenfactura`.
+
+    Safe to share between threads, and usable from inside a running event loop. Close it
+    (or use ``with``) to stop its loop thread and session.
+
+    >>> with Openfactura(environment="development") as client:  # doctest: +SKIP
+    ...     client.organization.get()
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        environment: Environment | None = None,
+        base_url: str | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 3,
+        rate_limits: Sequence[RateLimit] | None = DEFAULT_RATE_LIMITS,
+        limiter: Limiter | None = None,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        self._async = AsyncOpenfactura(
+            api_key,
+            environment=environment,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            rate_limits=rate_limits,
+            limiter=limiter,
+            session=session,
+        )
+        self._runner = LoopThread("openfactura-sync")
+
+    @property
+    def environment(self) -> str:
+        return self._async.environment
+
+    @property
+    def base_url(self) -> str:
+        return self._async.base_url
+
+    @property
+    def limiter(self) -> Limiter | None:
+        return self._async.limiter
+
+    @cached_property
+    def organization(self) -> SyncOrganization:
+        """Blocking :class:`~openfactura.resources.organization.Organization`."""
+        return SyncOrganization(self._async.organization, self._runner)
+
+    @cached_property
+    def taxpayers(self) -> SyncTaxpayers:
+        """Blocking :class:`~openfactura.resources.taxpayers.Taxpayers`."""
+        return SyncTaxpayers(self._async.taxpayers, self._runner)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        """See :meth:`AsyncOpenfactura.request`."""
+        return self._runner.run(
+            self._async.request(method, path, json=json, params=params, headers=headers)
+        )
+
+    def close(self) -> None:
+        """Close the session and stop the loop thread. Idempotent."""
+        if self._runner.closed:
+            return
+        self._runner.close(self._async.aclose())
+
+    @property
+    def closed(self) -> bool:
+        return self._runner.closed
+
+    def __enter__(self) -> Openfactura:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r}, api_key={self._async._key_hint!r})"

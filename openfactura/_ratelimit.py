@@ -1,0 +1,340 @@
+"""Client-side rate limiting: the API's 3 requests/s and 100 requests/min per API key.
+
+The gateway (Azure API Management) counts requests in **sliding windows**: at most
+``max_calls`` requests may *arrive* in any interval of ``period_seconds``, wherever that
+interval starts. A 429 costs a pause of several seconds, so the client must never exceed
+any window, not even in the first second after an idle spell, while still spending the
+budget almost fully.
+
+Why two nested ``AsyncLimiter(3, 1)`` / ``AsyncLimiter(100, 60)`` are not enough
+---------------------------------------------------------------------------------
+aiolimiter's ``AsyncLimiter(max_rate, time_period)`` is a leaky bucket of capacity
+``C = max_rate`` draining at ``r = max_rate / time_period`` per second. Let ``n`` requests
+be admitted between ``t1`` and ``tn``. The level never exceeds ``C`` after an admission
+and drains by at most ``r·(tn − t1)`` meanwhile, so::
+
+    n  <=  C + r·(tn − t1)                                             (1)
+
+Over a window of ``W`` seconds a bucket therefore lets ``C + r·W`` through:
+``AsyncLimiter(100, 60)`` admits 100 at once and 100 more during the next 60 s — 200 in a
+sliding minute — and ``AsyncLimiter(3, 1)`` admits 6 in a sliding second.
+
+How we choose the parameters
+----------------------------
+Requests also arrive with some network jitter ``J``: requests the client admits within
+``W + J`` seconds can land in one server window of ``W``. By (1), a bucket ``(C, r)``
+keeps every window ``(N_i, W_i)`` exact when ``C + r·(W_i + J) < N_i + 1`` for all ``i``
+(``n`` is an integer). :func:`plan_pacing` picks the largest burst ``C`` for which the
+rate ``r = min_i (N_i + 1 − C) / (W_i + J)`` (less a hair) still reaches 98 % of the
+tightest budget, and ``C = 1`` otherwise. For the defaults, ``J = 0.1 s``:
+
+* ``C = 2``: ``r = min(2 / 1.1, 99 / 60.1) = 1.647/s`` = 98.8 % of 100/min;
+* in a 1 s window: ``2 + 1.647·1.1 = 3.81 < 4``; in a 60 s window ``2 + 1.647·60.1 = 101 − ε``.
+
+So after idle two requests leave at once, then one every 0.61 s; no window can overrun.
+``J`` is ``min(0.1 s, 10 % of the shortest period)`` so compressed test windows keep
+their meaning.
+
+Sharing one budget: pacer + sliding log
+---------------------------------------
+An ``AsyncLimiter`` belongs to one event loop, but one API key may be used by several
+clients on several loops (an async client on the app's loop and a sync client on its
+private loop thread). So each key (a *scope*: a hash of key and host, never the key) has:
+
+1. per event loop, an ``AsyncLimiter(C, C / r)`` (the **pacer**): fair FIFO queueing and
+   the smooth rate derived above;
+2. one thread-safe **sliding log** (:class:`SlidingLog`) per scope — the last ``N_i``
+   admission times for each window — the exact arbiter shared by every loop and thread:
+   a request is admitted only if fewer than ``N_i`` admissions happened in the last
+   ``W_i + J`` seconds.
+
+With a single loop the pacer already satisfies the log, which then never makes anyone
+wait; with several loops the log caps their sum. :class:`MemoryLimiter` is the in-process
+implementation of :class:`Limiter`; ``openfactura.RedisLimiter`` keeps the same log in
+Redis to share the budget across processes.
+
+A 429 pauses the whole scope (:meth:`Limiter.pause`): every request of that key waits
+until the server's hint has passed, not only the one that failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import math
+import threading
+import time
+import weakref
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import attrs
+from aiolimiter import AsyncLimiter
+
+__all__ = [
+    "DEFAULT_RATE_LIMITS",
+    "Limiter",
+    "MemoryLimiter",
+    "PacingPlan",
+    "RateLimit",
+    "SlidingLog",
+    "limiter_scope",
+    "plan_pacing",
+    "shared_memory_limiter",
+]
+
+
+def _positive(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if not value > 0:
+        raise ValueError(f"{attribute.name} must be positive, got {value!r}")
+
+
+@attrs.frozen
+class RateLimit:
+    """At most ``max_calls`` requests in any sliding window of ``period_seconds``.
+
+    >>> RateLimit(3, 1.0), RateLimit(100, 60.0)  # the API's limits per key
+    (RateLimit(max_calls=3, period_seconds=1.0), RateLimit(max_calls=100, period_seconds=60.0))
+    """
+
+    max_calls: int = attrs.field(validator=_positive)
+    period_seconds: float = attrs.field(converter=float, validator=_positive)
+
+    @property
+    def rate(self) -> float:
+        """Calls per second this window allows over a long run."""
+        return self.max_calls / self.period_seconds
+
+
+DEFAULT_RATE_LIMITS: tuple[RateLimit, ...] = (RateLimit(3, 1.0), RateLimit(100, 60.0))
+"""The API's documented limits per key: 3 per second and 100 per minute."""
+
+
+def limiter_scope(api_key: str, host: str) -> str:
+    """The budget's identity: a hash of the key and the host (the key itself is never kept)."""
+    digest = hashlib.sha256(f"{host}\x00{api_key}".encode()).hexdigest()
+    return digest[:32]
+
+
+@runtime_checkable
+class Limiter(Protocol):
+    """What the transport needs from a rate limiter. Implemented by :class:`MemoryLimiter`
+    (one process) and ``openfactura.RedisLimiter`` (many processes).
+
+    ``scope`` identifies one API budget (see :func:`limiter_scope`). Methods may be called
+    from any event loop and any thread.
+    """
+
+    async def acquire(self, scope: str) -> float:
+        """Wait until one more request of ``scope`` may be sent; return the seconds waited."""
+        ...
+
+    async def pause(self, scope: str, seconds: float) -> None:
+        """Hold every request of ``scope`` for ``seconds`` (after a 429)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release resources (connections); the limiter may not be used afterwards."""
+        ...
+
+
+# -- pacing plan ------------------------------------------------------------------------------
+
+_TARGET_FRACTION = 0.98
+_EPSILON = 1e-6
+
+
+@attrs.frozen
+class PacingPlan:
+    """Leaky-bucket parameters that keep every sliding window exact (module docstring)."""
+
+    capacity: int
+    rate: float
+    jitter: float
+
+    def limiter(self) -> AsyncLimiter:
+        """A fresh aiolimiter bucket for one event loop."""
+        return AsyncLimiter(self.capacity, self.capacity / self.rate)
+
+
+def default_jitter(limits: Sequence[RateLimit]) -> float:
+    """Network jitter allowance: 0.1 s, or 10 % of the shortest window if that is smaller."""
+    return min(0.1, 0.1 * min(limit.period_seconds for limit in limits))
+
+
+def plan_pacing(limits: Sequence[RateLimit], jitter: float | None = None) -> PacingPlan:
+    """Derive the burst ``capacity`` and ``rate`` of the pacer for ``limits``.
+
+    >>> plan = plan_pacing(DEFAULT_RATE_LIMITS)
+    >>> plan.capacity, round(plan.rate * 60, 1)
+    (2, 98.8)
+    """
+    if not limits:
+        raise ValueError("plan_pacing needs at least one RateLimit")
+    j = default_jitter(limits) if jitter is None else float(jitter)
+    tightest = min(limit.rate for limit in limits)
+
+    def rate_for(capacity: int) -> float:
+        return min(
+            (limit.max_calls + 1 - capacity) / (limit.period_seconds + j) for limit in limits
+        ) * (1 - _EPSILON)
+
+    for capacity in range(min(limit.max_calls for limit in limits), 0, -1):
+        rate = rate_for(capacity)
+        if rate >= _TARGET_FRACTION * tightest:
+            return PacingPlan(capacity=capacity, rate=rate, jitter=j)
+    return PacingPlan(capacity=1, rate=rate_for(1), jitter=j)
+
+
+# -- the exact arbiter ----------------------------------------------------------------------
+
+
+class SlidingLog:
+    """Exact sliding windows over admission times; thread-safe, loop-agnostic.
+
+    ``try_admit(now)`` admits (returns ``0.0``) when every window has room, else returns
+    how long to wait before trying again. ``pause_until`` holds everything after a 429.
+    """
+
+    __slots__ = ("_lock", "_logs", "_spans", "paused_until")
+
+    def __init__(self, limits: Sequence[RateLimit], jitter: float) -> None:
+        self._lock = threading.Lock()
+        self._spans = [(limit.max_calls, limit.period_seconds + jitter) for limit in limits]
+        self._logs: list[deque[float]] = [deque(maxlen=limit.max_calls) for limit in limits]
+        self.paused_until = 0.0
+
+    def try_admit(self, now: float) -> float:
+        with self._lock:
+            wait = self.paused_until - now
+            for (max_calls, span), log in zip(self._spans, self._logs):
+                if len(log) >= max_calls:
+                    wait = max(wait, log[0] + span - now)
+            if wait > 0:
+                return wait
+            for log in self._logs:
+                log.append(now)
+            return 0.0
+
+    def pause(self, until: float) -> None:
+        with self._lock:
+            self.paused_until = max(self.paused_until, until)
+
+    def __repr__(self) -> str:
+        counts = ", ".join(str(len(log)) for log in self._logs)
+        return f"<SlidingLog recent=[{counts}] paused_until={self.paused_until:.3f}>"
+
+
+class _Pacers:
+    """One aiolimiter bucket per event loop (aiolimiter objects must not cross loops)."""
+
+    __slots__ = ("_by_loop", "_lock", "_plan")
+
+    def __init__(self, plan: PacingPlan) -> None:
+        self._plan = plan
+        self._lock = threading.Lock()
+        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncLimiter] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def for_running_loop(self) -> AsyncLimiter:
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            pacer = self._by_loop.get(loop)
+            if pacer is None:
+                pacer = self._by_loop[loop] = self._plan.limiter()
+            return pacer
+
+
+class MemoryLimiter:
+    """The in-process :class:`Limiter`: per-loop aiolimiter pacing + one exact sliding log per key.
+
+    Usage (the client builds one for you; pass ``limiter=`` to share it explicitly)::
+
+        limiter = MemoryLimiter((RateLimit(3, 1.0), RateLimit(100, 60.0)))
+        waited = await limiter.acquire(scope)
+    """
+
+    __slots__ = ("_clock", "_lock", "_scopes", "_sleep", "limits", "plan")
+
+    def __init__(
+        self,
+        limits: Iterable[RateLimit] = DEFAULT_RATE_LIMITS,
+        *,
+        jitter: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], object] = asyncio.sleep,
+    ) -> None:
+        self.limits = tuple(limits)
+        self.plan = plan_pacing(self.limits, jitter)
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._scopes: dict[str, tuple[SlidingLog, _Pacers]] = {}
+
+    def _scope(self, scope: str) -> tuple[SlidingLog, _Pacers]:
+        with self._lock:
+            state = self._scopes.get(scope)
+            if state is None:
+                state = self._scopes[scope] = (
+                    SlidingLog(self.limits, self.plan.jitter),
+                    _Pacers(self.plan),
+                )
+            return state
+
+    async def acquire(self, scope: str) -> float:
+        log, pacers = self._scope(scope)
+        start = self._clock()
+        await self._wait_pause(log)
+        await pacers.for_running_loop().acquire()
+        while (wait := log.try_admit(self._clock())) > 0:
+            await self._sleep(wait)  # type: ignore[misc]
+        return self._clock() - start
+
+    async def _wait_pause(self, log: SlidingLog) -> None:
+        while (wait := log.paused_until - self._clock()) > 0:
+            await self._sleep(wait)  # type: ignore[misc]
+
+    async def pause(self, scope: str, seconds: float) -> None:
+        log, _ = self._scope(scope)
+        log.pause(self._clock() + max(0.0, seconds))
+
+    def paused_for(self, scope: str) -> float:
+        """Seconds left in the current 429 pause of ``scope`` (0 when not paused)."""
+        log, _ = self._scope(scope)
+        return max(0.0, log.paused_until - self._clock())
+
+    async def aclose(self) -> None:
+        return None
+
+    def __repr__(self) -> str:
+        limits = ", ".join(f"{lim.max_calls}/{lim.period_seconds:g}s" for lim in self.limits)
+        return (
+            f"<MemoryLimiter [{limits}] burst={self.plan.capacity} "
+            f"rate={self.plan.rate:.3f}/s scopes={len(self._scopes)}>"
+        )
+
+
+_registry: dict[tuple[RateLimit, ...], MemoryLimiter] = {}
+_registry_lock = threading.Lock()
+
+
+def shared_memory_limiter(limits: Iterable[RateLimit]) -> MemoryLimiter:
+    """The process-wide :class:`MemoryLimiter` for ``limits``.
+
+    Every client of this process with the same limits gets the same object, and inside it
+    the same scope (key + host) gets the same log: two clients, or a sync and an async
+    client, can never together exceed one key's budget.
+    """
+    key = tuple(limits)
+    with _registry_lock:
+        limiter = _registry.get(key)
+        if limiter is None:
+            limiter = _registry[key] = MemoryLimiter(key)
+        return limiter
+
+
+def ceil_seconds(seconds: float) -> int:
+    """Whole seconds, rounded up (for messages)."""
+    return max(0, math.ceil(seconds))

@@ -1,0 +1,418 @@
+"""The I/O loop: build a request, wait for the rate limiter, send it, decode the answer, retry.
+
+This is the only module that talks to aiohttp. aiohttp exceptions are translated here, at
+one boundary, into the SDK's own (:mod:`openfactura._exceptions`), most specific first.
+
+Request flow (one :meth:`Transport.request` call)::
+
+    limiter.acquire(scope)  ->  send  ->  decode  ->  2xx: return Response
+                                              |-> 429: pause the key, retry (any method)
+                                              |-> 502/503/504, connection error, timeout:
+                                              |       backoff + retry if the request is safe
+                                              '-> other: raise the typed APIError
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import platform
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import aiohttp
+import attrs
+
+from ._exceptions import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    DuplicateDocumentError,
+    OutcomeUnknownError,
+    RateLimitError,
+    ServerError,
+    make_api_error,
+)
+from ._ratelimit import Limiter
+from ._retry import RETRYABLE_STATUSES, RetryPolicy, retry_after_from_headers
+from ._version import __version__
+
+__all__ = ["Response", "Transport", "decode_json", "logger"]
+
+logger = logging.getLogger("openfactura")
+
+USER_AGENT = (
+    f"openfactura-python/{__version__} aiohttp/{aiohttp.__version__} "
+    f"{platform.python_implementation()}/{platform.python_version()}"
+)
+
+
+@attrs.frozen
+class Response:
+    """A decoded 2xx answer. ``data`` is ``None`` for "no content" (204 or an empty body).
+
+    ``replayed`` is true when an emission's ``Idempotency-Key`` had already produced a
+    document: ``data`` then holds ``{"TOKEN": <the original token>}``.
+    """
+
+    status: int
+    headers: Mapping[str, str]
+    data: Any
+    replayed: bool = False
+    idempotency_key: str | None = None
+
+
+class _NotJSON(Exception):
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def decode_json(raw: bytes) -> Any:
+    """Decode a JSON body: UTF-8, falling back to Latin-1 (some answers come that way).
+
+    Returns ``None`` for an empty body; raises ``_NotJSON`` with the text otherwise.
+    """
+    if not raw.strip():
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise _NotJSON(text) from None
+
+
+def encode_json(body: Any) -> bytes:
+    """UTF-8 JSON with accents as they are (like the official plugins send it)."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+class Transport:
+    """Owns the ``aiohttp.ClientSession``, the retry loop and the rate-limiter calls.
+
+    One transport per client. The session is created lazily on the running event loop
+    (connection pooling included); a session passed in by the caller is used as is and
+    never closed by us.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: str,
+        timeout: float,
+        retry: RetryPolicy,
+        limiter: Limiter | None,
+        scope: str,
+        session: aiohttp.ClientSession | None = None,
+        sleep: Any = asyncio.sleep,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._api_key = api_key
+        self.timeout = timeout
+        self.retry = retry
+        self.limiter = limiter
+        self._scope = scope
+        self._owned = session is None
+        self._session = session
+        self._session_loop: asyncio.AbstractEventLoop | None = None
+        self._session_pid = os.getpid()
+        self._closed = False
+        self._sleep = sleep
+
+    # -- session ----------------------------------------------------------------------------
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise RuntimeError("This client is closed; create a new one.")
+        if not self._owned:
+            assert self._session is not None
+            return self._session
+        loop = asyncio.get_running_loop()
+        session = self._session
+        if session is not None and self._session_pid != os.getpid():
+            session = None  # forked child: the parent's sockets are not ours to close
+        if session is not None and self._session_loop is not loop:
+            old = self._session_loop
+            if old is not None and not old.is_closed() and old.is_running():
+                raise RuntimeError(
+                    "This AsyncOpenfactura is in use on another event loop. Use one client per "
+                    "event loop, or the blocking Openfactura client from threads."
+                )
+            session = None  # its loop is gone: start afresh on this one
+        if session is None or session.closed:
+            connector = aiohttp.TCPConnector(limit=100, ttl_dns_cache=300)
+            session = aiohttp.ClientSession(
+                connector=connector,
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+                headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            )
+            self._session = session
+            self._session_loop = loop
+            self._session_pid = os.getpid()
+        return session
+
+    async def aclose(self) -> None:
+        """Close the session we own (idempotent)."""
+        self._closed = True
+        session, self._session = self._session, None
+        if (
+            self._owned
+            and session is not None
+            and not session.closed
+            and self._session_pid == os.getpid()
+        ):
+            try:
+                running = asyncio.get_running_loop()
+            except RuntimeError:  # pragma: no cover - always called from a coroutine
+                running = None
+            if self._session_loop is running:
+                await session.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    # -- the request loop -----------------------------------------------------------------
+
+    def url(self, path: str) -> str:
+        if path.startswith(("http://", "https://")):
+            raise ValueError("Pass a path such as '/v2/dte/organization', not a full URL.")
+        if not path.startswith("/"):
+            path = "/" + path
+        if not path.startswith("/v2/"):
+            path = "/v2/dte" + path
+        return self.base_url + path
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        safe: bool | None = None,
+        idempotency_key: str | None = None,
+    ) -> Response:
+        """Send one API call with limits and retries; return the decoded 2xx answer.
+
+        ``safe`` says whether repeating the request cannot cause a second effect (default:
+        GET/HEAD are safe, and any request carrying ``idempotency_key``).
+        """
+        method = method.upper()
+        url = self.url(path)
+        send_headers: dict[str, str] = {"apikey": self._api_key}
+        if headers:
+            send_headers.update(headers)
+        if idempotency_key is not None:
+            send_headers["Idempotency-Key"] = idempotency_key
+        body: bytes | None = None
+        if json is not None:
+            body = encode_json(json)
+            send_headers["Content-Type"] = "application/json; charset=utf-8"
+        if safe is None:
+            safe = method in ("GET", "HEAD") or idempotency_key is not None
+        log_path = url[len(self.base_url) :]
+
+        state = _Attempts()
+        try:
+            return await self._attempts(
+                state, method, url, log_path, body, params, send_headers, safe, idempotency_key
+            )
+        except asyncio.CancelledError as exc:
+            if idempotency_key is not None and state.maybe_sent:
+                raise _CancelledOutcomeUnknown(
+                    "The emission was cancelled while in flight; it may or may not "
+                    "have been emitted.",
+                    idempotency_key=idempotency_key,
+                ) from exc
+            raise
+
+    async def _attempts(
+        self,
+        state: _Attempts,
+        method: str,
+        url: str,
+        log_path: str,
+        body: bytes | None,
+        params: Mapping[str, str] | None,
+        send_headers: Mapping[str, str],
+        safe: bool,
+        idempotency_key: str | None,
+    ) -> Response:
+        while True:
+            waited = 0.0
+            if self.limiter is not None:
+                waited = await self.limiter.acquire(self._scope)
+            started = time.monotonic()
+            state.in_flight = True
+            state.maybe_sent = True
+            try:
+                status, resp_headers, raw = await self._send(
+                    method, url, body, params, send_headers
+                )
+            except APIConnectionError as exc:
+                sent = not isinstance(exc, _NotSentError)
+                state.maybe_sent = state.sent_before or sent
+                state.sent_before = state.maybe_sent
+                logger.debug(
+                    "%s %s failed after %.3fs (attempt %d, rate-limit wait %.3fs): %s",
+                    method, log_path, time.monotonic() - started, state.attempt + 1, waited,
+                    type(exc).__name__,
+                )
+                if (safe or not sent) and state.attempt < self.retry.max_retries:
+                    await self._sleep(self.retry.backoff(state.attempt))
+                    state.attempt += 1
+                    continue
+                if idempotency_key is not None and state.maybe_sent:
+                    raise OutcomeUnknownError(
+                        f"The connection failed during the emission ({exc}).",
+                        idempotency_key=idempotency_key,
+                    ) from exc
+                raise
+            elapsed = time.monotonic() - started
+            logger.debug(
+                "%s %s -> %d in %.3fs (attempt %d, rate-limit wait %.3fs)",
+                method, log_path, status, elapsed, state.attempt + 1, waited,
+            )
+
+            if 200 <= status < 300:
+                try:
+                    data = decode_json(raw)
+                except _NotJSON as exc:
+                    raise ServerError(
+                        "The API answered with a body that is not JSON: "
+                        + " ".join(exc.text.split())[:200],
+                        status=status,
+                        body=exc.text,
+                        headers=resp_headers,
+                    ) from None
+                return Response(
+                    status=status, headers=resp_headers, data=data,
+                    idempotency_key=idempotency_key,
+                )
+
+            try:
+                error_body: Any = decode_json(raw)
+            except _NotJSON as exc:
+                error_body = exc.text
+            error = make_api_error(
+                status, error_body, resp_headers, retry_after=retry_after_from_headers(resp_headers)
+            )
+
+            if isinstance(error, RateLimitError) and error.code != "OF-429":
+                # A 429 was not processed: no document can have come from this attempt.
+                state.maybe_sent = state.sent_before
+                wait = self.retry.rate_limit_wait(error.retry_after)
+                error.retry_after = wait
+                logger.debug(
+                    "%s %s rate limited: pausing the key for %.3fs", method, log_path, wait
+                )
+                if self.limiter is not None:
+                    await self.limiter.pause(self._scope, wait)
+                if state.attempt < self.retry.max_retries:
+                    if self.limiter is None:
+                        await self._sleep(wait)
+                    state.attempt += 1
+                    continue
+                raise error
+
+            if isinstance(error, DuplicateDocumentError) and idempotency_key is not None:
+                if error.token:
+                    logger.debug(
+                        "%s %s replayed: the Idempotency-Key already emitted", method, log_path
+                    )
+                    return Response(
+                        status=status, headers=resp_headers, data={"TOKEN": error.token},
+                        replayed=True, idempotency_key=idempotency_key,
+                    )
+                raise error
+
+            if status >= 500:
+                state.sent_before = True
+            else:
+                state.maybe_sent = state.sent_before
+            if status in RETRYABLE_STATUSES and safe and state.attempt < self.retry.max_retries:
+                await self._sleep(
+                    self.retry.backoff(state.attempt, retry_after_from_headers(resp_headers))
+                )
+                state.attempt += 1
+                continue
+
+            if idempotency_key is not None and status >= 500:
+                raise OutcomeUnknownError(
+                    f"The emission got HTTP {status} and retries ran out; it may or may not "
+                    "have been emitted.",
+                    idempotency_key=idempotency_key,
+                ) from error
+            raise error
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        body: bytes | None,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str],
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        """One HTTP exchange; aiohttp errors become ours here and nowhere else."""
+        session = self._get_session()
+        try:
+            async with session.request(
+                method, url, data=body, params=params, headers=headers, allow_redirects=False
+            ) as resp:
+                raw = await resp.read()
+                return resp.status, _safe_headers(resp.headers), raw
+        except asyncio.TimeoutError as exc:
+            raise APITimeoutError(
+                f"No answer from the API within {self.timeout:g}s "
+                "(raise `timeout=` if this is a large PDF)."
+            ) from exc
+        except aiohttp.ClientConnectorError as exc:
+            raise _NotSentError(f"Could not connect to {_host(url)}: {exc.os_error}") from exc
+        except aiohttp.ClientPayloadError as exc:
+            raise APIConnectionError(f"The answer from {_host(url)} was cut short.") from exc
+        except aiohttp.ServerDisconnectedError as exc:
+            raise APIConnectionError(
+                f"{_host(url)} closed the connection before answering."
+            ) from exc
+        except aiohttp.ClientError as exc:
+            raise APIConnectionError(f"Connection error talking to {_host(url)}: {exc}") from exc
+
+    def __repr__(self) -> str:
+        return f"<Transport {self.base_url}>"
+
+
+class _Attempts:
+    """Bookkeeping of one request's attempts (for retries and the emission outcome)."""
+
+    __slots__ = ("attempt", "in_flight", "maybe_sent", "sent_before")
+
+    def __init__(self) -> None:
+        self.attempt = 0
+        self.in_flight = False
+        self.maybe_sent = False  # may the current or any earlier attempt have reached the API?
+        self.sent_before = False  # did an earlier, finished attempt possibly reach the API?
+
+
+class _NotSentError(APIConnectionError):
+    """The connection could not be opened: the request certainly did not reach the API."""
+
+
+class _CancelledOutcomeUnknown(OutcomeUnknownError, asyncio.CancelledError):
+    """Cancelled mid-emission: still a cancellation for asyncio, and carries the key."""
+
+
+def _safe_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    return {k: v for k, v in headers.items() if k.lower() not in ("apikey", "set-cookie")}
+
+
+def _host(url: str) -> str:
+    return url.split("/")[2] if "://" in url else url
+
