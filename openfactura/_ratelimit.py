@@ -21,19 +21,22 @@ sliding minute — and ``AsyncLimiter(3, 1)`` admits 6 in a sliding second.
 
 How we choose the parameters
 ----------------------------
-Requests also arrive with some network jitter ``J``: requests the client admits within
+Requests also arrive with some network jitter: requests the client admits within
 ``W + J`` seconds can land in one server window of ``W``. By (1), a bucket ``(C, r)``
-keeps every window ``(N_i, W_i)`` exact when ``C + r·(W_i + J) < N_i + 1`` for all ``i``
-(``n`` is an integer). :func:`plan_pacing` picks the largest burst ``C`` for which the
-rate ``r = min_i (N_i + 1 − C) / (W_i + J)`` (less a hair) still reaches 98 % of the
-tightest budget, and ``C = 1`` otherwise. For the defaults, ``J = 0.1 s``:
+keeps every window ``(N_i, W_i)`` exact when ``C + r·(W_i + J_i) < N_i + 1`` for all
+``i`` (``n`` is an integer). :func:`plan_pacing` picks the largest burst ``C`` for which
+the rate ``r = min_i (N_i + 1 − C) / (W_i + J_i)`` (less a hair) still reaches 98 % of the
+tightest budget, and ``C = 1`` otherwise. The jitter allowance is
+``J_i = min(0.1 s, 2.5 % of W_i)``: enough for network jitter on the real API, small
+enough that a binding window keeps ≥ 97 % of its budget, and it scales down with
+compressed test windows. For the defaults:
 
-* ``C = 2``: ``r = min(2 / 1.1, 99 / 60.1) = 1.647/s`` = 98.8 % of 100/min;
-* in a 1 s window: ``2 + 1.647·1.1 = 3.81 < 4``; in a 60 s window ``2 + 1.647·60.1 = 101 − ε``.
+* ``C = 2``: ``r = min(2 / 1.025, 99 / 60.1) = 1.647/s`` = 98.8 % of 100/min;
+* a 1 s window sees at most ``2 + 1.647·1.025 = 3.7 < 4``; a 60 s window
+  ``2 + 1.647·60.1 = 101 − ε``. A non-binding window also tolerates far more jitter than
+  ``J_i`` (the 1 s window: 0.2 s).
 
 So after idle two requests leave at once, then one every 0.61 s; no window can overrun.
-``J`` is ``min(0.1 s, 10 % of the shortest period)`` so compressed test windows keep
-their meaning.
 
 Sharing one budget: pacer + sliding log
 ---------------------------------------
@@ -46,7 +49,7 @@ private loop thread). So each key (a *scope*: a hash of key and host, never the 
 2. one thread-safe **sliding log** (:class:`SlidingLog`) per scope — the last ``N_i``
    admission times for each window — the exact arbiter shared by every loop and thread:
    a request is admitted only if fewer than ``N_i`` admissions happened in the last
-   ``W_i + J`` seconds.
+   ``W_i + J_i`` seconds.
 
 With a single loop the pacer already satisfies the log, which then never makes anyone
 wait; with several loops the log caps their sum. :class:`MemoryLimiter` is the in-process
@@ -151,16 +154,22 @@ class PacingPlan:
 
     capacity: int
     rate: float
-    jitter: float
+    jitters: tuple[float, ...]
 
     def limiter(self) -> AsyncLimiter:
         """A fresh aiolimiter bucket for one event loop."""
         return AsyncLimiter(self.capacity, self.capacity / self.rate)
 
 
-def default_jitter(limits: Sequence[RateLimit]) -> float:
-    """Network jitter allowance: 0.1 s, or 10 % of the shortest window if that is smaller."""
-    return min(0.1, 0.1 * min(limit.period_seconds for limit in limits))
+MAX_JITTER = 0.1
+JITTER_FRACTION = 0.025
+
+
+def jitter_allowances(limits: Sequence[RateLimit], jitter: float | None = None) -> tuple[float, ...]:
+    """Network jitter allowance per window: ``jitter`` if given, else min(0.1 s, 2.5 % of it)."""
+    if jitter is not None:
+        return tuple(float(jitter) for _ in limits)
+    return tuple(min(MAX_JITTER, JITTER_FRACTION * limit.period_seconds) for limit in limits)
 
 
 def plan_pacing(limits: Sequence[RateLimit], jitter: float | None = None) -> PacingPlan:
@@ -172,19 +181,20 @@ def plan_pacing(limits: Sequence[RateLimit], jitter: float | None = None) -> Pac
     """
     if not limits:
         raise ValueError("plan_pacing needs at least one RateLimit")
-    j = default_jitter(limits) if jitter is None else float(jitter)
+    jitters = jitter_allowances(limits, jitter)
     tightest = min(limit.rate for limit in limits)
 
     def rate_for(capacity: int) -> float:
         return min(
-            (limit.max_calls + 1 - capacity) / (limit.period_seconds + j) for limit in limits
+            (limit.max_calls + 1 - capacity) / (limit.period_seconds + j)
+            for limit, j in zip(limits, jitters)
         ) * (1 - _EPSILON)
 
     for capacity in range(min(limit.max_calls for limit in limits), 0, -1):
         rate = rate_for(capacity)
         if rate >= _TARGET_FRACTION * tightest:
-            return PacingPlan(capacity=capacity, rate=rate, jitter=j)
-    return PacingPlan(capacity=1, rate=rate_for(1), jitter=j)
+            return PacingPlan(capacity=capacity, rate=rate, jitters=jitters)
+    return PacingPlan(capacity=1, rate=rate_for(1), jitters=jitters)
 
 
 # -- the exact arbiter ----------------------------------------------------------------------
@@ -199,9 +209,11 @@ class SlidingLog:
 
     __slots__ = ("_lock", "_logs", "_spans", "paused_until")
 
-    def __init__(self, limits: Sequence[RateLimit], jitter: float) -> None:
+    def __init__(self, limits: Sequence[RateLimit], jitters: Sequence[float]) -> None:
         self._lock = threading.Lock()
-        self._spans = [(limit.max_calls, limit.period_seconds + jitter) for limit in limits]
+        self._spans = [
+            (limit.max_calls, limit.period_seconds + j) for limit, j in zip(limits, jitters)
+        ]
         self._logs: list[deque[float]] = [deque(maxlen=limit.max_calls) for limit in limits]
         self.paused_until = 0.0
 
@@ -278,7 +290,7 @@ class MemoryLimiter:
             state = self._scopes.get(scope)
             if state is None:
                 state = self._scopes[scope] = (
-                    SlidingLog(self.limits, self.plan.jitter),
+                    SlidingLog(self.limits, self.plan.jitters),
                     _Pacers(self.plan),
                 )
             return state

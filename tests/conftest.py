@@ -1,0 +1,23 @@
+"""Shared test configuration.
+
+The sandbox's pytest plugin (``openfactura.testing.pytest_plugin``) is normally loaded
+through its ``pytest11`` entry point once the package is installed; when the tests run
+from a source tree that is not installed, load it here instead.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from importlib.metadata import entry_points
+
+
+
+def _plugin_present() -> bool:
+    try:
+        return importlib.util.find_spec("openfactura.testing.pytest_plugin") is not None
+    except ModuleNotFoundError:
+        return False
+
+
+if not entry_points(group="pytest11", name="openfactura") and _plugin_present():
+    pytest_plugins = ["openfactura.testing.pytest_plugin"]

@@ -1,0 +1,72 @@
+"""A local aiohttp server that enforces strict sliding windows and answers 429 like the gateway."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from openfactura import RateLimit
+
+
+class StrictServer:
+    """Counts arrivals per window; answers 429 + Retry-After when a window is full."""
+
+    def __init__(self, limits: Sequence[RateLimit]) -> None:
+        self.limits = tuple(limits)
+        self.accepted: list[float] = []
+        self.arrivals: list[float] = []
+        self.rejected = 0
+        self._logs = [deque[float]() for _ in self.limits]
+        self.runner: web.AppRunner | None = None
+        self.base_url = ""
+
+    async def handle(self, request: web.Request) -> web.Response:
+        now = time.monotonic()
+        self.arrivals.append(now)
+        wait = 0.0
+        for limit, log in zip(self.limits, self._logs):
+            while log and log[0] <= now - limit.period_seconds:
+                log.popleft()
+            if len(log) >= limit.max_calls:
+                wait = max(wait, log[0] + limit.period_seconds - now)
+        if wait > 0:
+            self.rejected += 1
+            seconds = max(1, math.ceil(wait))
+            return web.json_response(
+                {"statusCode": 429, "message": f"Rate limit is exceeded. Try again in {seconds} seconds."},
+                status=429,
+                headers={"Retry-After": f"{wait:.3f}"},
+            )
+        for log in self._logs:
+            log.append(now)
+        self.accepted.append(now)
+        return web.json_response({"rut": "76795561-8", "n": len(self.accepted)})
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self.handle)
+        self.runner = web.AppRunner(app, access_log=None)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://127.0.0.1:{port}"
+        return self.base_url
+
+    async def stop(self) -> None:
+        if self.runner is not None:
+            await self.runner.cleanup()
+
+    def max_in_window(self, period: float) -> int:
+        """The largest number of accepted requests inside any window of ``period`` seconds."""
+        times = self.accepted
+        best, start = 0, 0
+        for end in range(len(times)):
+            while times[end] - times[start] >= period:
+                start += 1
+            best = max(best, end - start + 1)
+        return best
