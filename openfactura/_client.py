@@ -32,7 +32,7 @@ from ._ratelimit import (
 )
 from ._retry import RetryPolicy
 from ._sync import LoopThread
-from ._transport import Response, Transport
+from ._transport import Response, SecretStr, Transport
 from .resources.organization import Organization, SyncOrganization
 from .resources.taxpayers import SyncTaxpayers, Taxpayers
 
@@ -59,14 +59,16 @@ def _resolve(
     api_key: str | None, environment: str | None, base_url: str | None
 ) -> tuple[str, str, str]:
     """(api_key, environment, base_url) from arguments and the environment variables."""
-    key = api_key if api_key is not None else os.environ.get("OPENFACTURA_API_KEY")
-    if not key or not key.strip():
+    raw = api_key if api_key is not None else os.environ.get("OPENFACTURA_API_KEY")
+    del api_key  # from here on only the masked SecretStr exists in this frame
+    key = SecretStr((raw or "").strip())
+    del raw
+    if not key:
         raise ConfigurationError(
             "No Openfactura API key: pass api_key=... or set OPENFACTURA_API_KEY. "
             "(For a local sandbox without a key, see `openfactura demo` and "
             "openfactura.testing.FakeOpenfactura.)"
         )
-    key = key.strip()
     env = environment or os.environ.get("OPENFACTURA_ENV") or "production"
     env = env.strip().lower()
     if env not in ENVIRONMENTS:
@@ -114,6 +116,7 @@ class AsyncOpenfactura:
         limiter: Limiter | None = None,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
+        api_key = None if api_key is None else SecretStr(api_key)  # masked in tracebacks
         key, env, url = _resolve(api_key, environment, base_url)
         if timeout <= 0:
             raise ConfigurationError(f"timeout must be positive, got {timeout!r}")
@@ -215,7 +218,8 @@ class AsyncOpenfactura:
         await self.aclose()
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.base_url!r}, api_key={self._key_hint!r})"
+        base_url = getattr(self, "base_url", None)
+        return f"{type(self).__name__}(base_url={base_url!r}, api_key={getattr(self, '_key_hint', '****')!r})"
 
 
 class Openfactura:
@@ -240,6 +244,7 @@ class Openfactura:
         limiter: Limiter | None = None,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
+        api_key = None if api_key is None else SecretStr(api_key)  # masked in tracebacks
         self._async = AsyncOpenfactura(
             api_key,
             environment=environment,
@@ -310,4 +315,7 @@ class Openfactura:
         self.close()
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.base_url!r}, api_key={self._async._key_hint!r})"
+        inner = getattr(self, "_async", None)
+        base_url = getattr(inner, "base_url", None)
+        hint = getattr(inner, "_key_hint", "****")
+        return f"{type(self).__name__}(base_url={base_url!r}, api_key={hint!r})"

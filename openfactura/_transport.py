@@ -40,7 +40,7 @@ from ._ratelimit import Limiter
 from ._retry import RETRYABLE_STATUSES, RetryPolicy, retry_after_from_headers
 from ._version import __version__
 
-__all__ = ["Response", "Transport", "decode_json", "logger"]
+__all__ = ["Response", "SecretStr", "Transport", "decode_json", "logger"]
 
 logger = logging.getLogger("openfactura")
 
@@ -63,6 +63,19 @@ class Response:
     data: Any
     replayed: bool = False
     idempotency_key: str | None = None
+
+
+class SecretStr(str):
+    """A string whose ``repr`` hides all but its last 4 characters (the API key).
+
+    It is what the transport keeps and puts in the ``apikey`` header, so the key does not
+    show up in ``repr()`` of our objects, nor in tracebacks printed with their locals.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'****" + self[-4:] + "'" if len(self) > 8 else "'****'"
 
 
 class _NotJSON(Exception):
@@ -113,7 +126,7 @@ class Transport:
         sleep: Any = asyncio.sleep,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self._api_key = api_key
+        self._api_key = SecretStr(api_key)
         self.timeout = timeout
         self.retry = retry
         self.limiter = limiter
@@ -264,7 +277,7 @@ class Transport:
                 logger.debug(
                     "%s %s failed after %.3fs (attempt %d, rate-limit wait %.3fs): %s",
                     method, log_path, time.monotonic() - started, state.attempt + 1, waited,
-                    type(exc).__name__,
+                    exc,
                 )
                 if (safe or not sent) and state.attempt < self.retry.max_retries:
                     await self._sleep(self.retry.backoff(state.attempt))

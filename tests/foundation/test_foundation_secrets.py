@@ -1,0 +1,88 @@
+"""The API key must appear nowhere: logs, reprs, exception messages, traceback locals."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+from typing import Any
+
+import aiohttp
+import pytest
+from aioresponses import aioresponses
+
+import openfactura
+from openfactura._retry import RetryPolicy
+from openfactura._transport import SecretStr
+
+KEY = "5ec7e75ec7e75ec7e75ec7e75ec7e7aa"
+DEV = "https://dev-api.haulmer.com"
+ORG = f"{DEV}/v2/dte/organization"
+DOC = f"{DEV}/v2/dte/document"
+
+
+def texts_of(exc: BaseException) -> list[str]:
+    out = [str(exc), repr(exc)]
+    out += traceback.format_exception(exc)
+    te = traceback.TracebackException.from_exception(exc, capture_locals=True)
+    out += list(te.format())
+    return out
+
+
+async def test_key_never_leaks_on_any_error_path(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    collected: list[str] = []
+    client = openfactura.AsyncOpenfactura(KEY, environment="development", rate_limits=None, max_retries=1)
+
+    async def no_sleep(_: float) -> None:
+        return None
+
+    client._transport._sleep = no_sleep
+    client._transport.retry = RetryPolicy(max_retries=1, jitter=lambda: 0.0)
+    scenarios: list[tuple[str, dict[str, Any]]] = [
+        ("GET", {"status": 401, "payload": {"statusCode": 401, "message": "Access denied due to invalid subscription key."}}),
+        ("GET", {"status": 429, "payload": {"statusCode": 429, "message": "Rate limit is exceeded. Try again in 1 seconds."}}),
+        ("GET", {"status": 502, "body": b"<html>Bad Gateway</html>"}),
+        ("GET", {"status": 200, "body": b"not json"}),
+        ("GET", {"exception": aiohttp.ServerDisconnectedError()}),
+        ("GET", {"exception": asyncio.TimeoutError()}),
+        ("POST", {"status": 400, "payload": {"error": {"message": "Validación de Campos", "code": "OF-10", "details": [{"field": "MntNeto", "issue": "x"}]}}}),
+        ("POST", {"exception": aiohttp.ServerDisconnectedError()}),
+        ("POST", {"status": 503, "body": b""}),
+    ]
+    for method, spec in scenarios:
+        with aioresponses() as m:
+            if method == "GET":
+                m.get(ORG, repeat=True, **spec)
+                call = client.organization.get()
+            else:
+                m.post(DOC, repeat=True, **spec)
+                call = client._request("POST", "/v2/dte/document", json={}, idempotency_key="abc")
+            with pytest.raises(openfactura.OpenfacturaError) as info:
+                await call
+            collected += texts_of(info.value)
+    # a connection that cannot even be opened
+    refused = openfactura.AsyncOpenfactura(KEY, base_url="http://127.0.0.1:9", rate_limits=None, max_retries=0)
+    with pytest.raises(openfactura.APIConnectionError) as info:
+        await refused.organization.get()
+    collected += texts_of(info.value)
+    # construction errors
+    demo = SecretStr(sorted(openfactura.DEMO_API_KEYS)[0])  # our own frame masks it too
+    for factory in (openfactura.AsyncOpenfactura, openfactura.Openfactura):
+        with pytest.raises(openfactura.ConfigurationError) as cinfo:
+            factory(demo)  # a demo key refused for production, with locals captured
+        assert demo not in "".join(texts_of(cinfo.value))
+    collected += [repr(client), repr(client._transport), repr(refused), repr(client.organization)]
+    collected += [record.getMessage() for record in caplog.records]
+    await client.aclose()
+    await refused.aclose()
+
+    assert any("GET /v2/dte/organization" in line for line in collected)  # logs were captured
+    leaks = [text for text in collected if KEY in text]
+    assert leaks == []
+
+
+def test_logger_adds_no_handlers_or_levels() -> None:
+    logger = logging.getLogger("openfactura")
+    assert logger.level == logging.NOTSET  # the application decides; we log DEBUG only
+    assert logger.handlers == []
