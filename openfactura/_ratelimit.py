@@ -27,12 +27,12 @@ keeps every window ``(N_i, W_i)`` exact when ``C + r·(W_i + J_i) < N_i + 1`` fo
 ``i`` (``n`` is an integer). :func:`plan_pacing` picks the largest burst ``C`` for which
 the rate ``r = min_i (N_i + 1 − C) / (W_i + J_i)`` (less a hair) still reaches 98 % of the
 tightest budget, and ``C = 1`` otherwise. The jitter allowance is
-``J_i = min(0.1 s, 2.5 % of W_i)``: enough for network jitter on the real API, small
+``J_i = min(0.1 s, 2 % of W_i)``: enough for network jitter on the real API, small
 enough that a binding window keeps ≥ 97 % of its budget, and it scales down with
 compressed test windows. For the defaults:
 
-* ``C = 2``: ``r = min(2 / 1.025, 99 / 60.1) = 1.647/s`` = 98.8 % of 100/min;
-* a 1 s window sees at most ``2 + 1.647·1.025 = 3.7 < 4``; a 60 s window
+* ``C = 2``: ``r = min(2 / 1.02, 99 / 60.1) = 1.647/s`` = 98.8 % of 100/min;
+* a 1 s window sees at most ``2 + 1.647·1.02 = 3.7 < 4``; a 60 s window
   ``2 + 1.647·60.1 = 101 − ε``. A non-binding window also tolerates far more jitter than
   ``J_i`` (the 1 s window: 0.2 s).
 
@@ -162,11 +162,11 @@ class PacingPlan:
 
 
 MAX_JITTER = 0.1
-JITTER_FRACTION = 0.025
+JITTER_FRACTION = 0.02
 
 
 def jitter_allowances(limits: Sequence[RateLimit], jitter: float | None = None) -> tuple[float, ...]:
-    """Network jitter allowance per window: ``jitter`` if given, else min(0.1 s, 2.5 % of it)."""
+    """Network jitter allowance per window: ``jitter`` if given, else min(0.1 s, 2 % of it)."""
     if jitter is not None:
         return tuple(float(jitter) for _ in limits)
     return tuple(min(MAX_JITTER, JITTER_FRACTION * limit.period_seconds) for limit in limits)
