@@ -48,6 +48,10 @@ def soak(session: nox.Session) -> None:
     """Long rate-limit soak against the strict local server with the real limits (minutes)."""
     session.install("-e", ".[bench]")
     session.run(
-        "python", str(ROOT / "benchmarks" / "bench_transport.py"), "--requests", "200",
-        "--budget-seconds", "300",
+        "python",
+        str(ROOT / "benchmarks" / "bench_transport.py"),
+        "--requests",
+        "200",
+        "--budget-seconds",
+        "300",
     )

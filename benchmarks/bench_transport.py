@@ -26,9 +26,10 @@ from aiohttp import web
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "foundation"))
 
-import openfactura  # noqa: E402
-from openfactura import MemoryLimiter, RateLimit  # noqa: E402
-from strict_server import StrictServer  # noqa: E402
+from strict_server import StrictServer
+
+import openfactura
+from openfactura import MemoryLimiter, RateLimit
 
 KEY = "b" * 32
 BODY = {"rut": "76795561-8", "razonSocial": "HAULMER SPA", "actividades": [{"giro": "x"}] * 3}
@@ -80,12 +81,15 @@ async def overhead(n: int) -> None:
     finally:
         await runner.cleanup()
     print(f"[overhead] bare aiohttp: {bare_rate:8.0f} req/s")
-    print(f"[overhead] SDK (async) : {sdk_rate:8.0f} req/s   ratio {sdk_rate / bare_rate:.2f}  (target >= 0.85)")
+    print(
+        f"[overhead] SDK (async) : {sdk_rate:8.0f} req/s   "
+        f"ratio {sdk_rate / bare_rate:.2f}  (target >= 0.85)"
+    )
 
 
 def _serve_forever(port_queue: multiprocessing.Queue[str], latency: float = 0.0) -> None:
     async def serve() -> None:
-        runner, base = await start_plain_server(latency)
+        _runner, base = await start_plain_server(latency)
         port_queue.put(base)
         await asyncio.Event().wait()
 
@@ -161,12 +165,15 @@ async def budget(seconds: float) -> None:
     print(
         f"[budget]   {len(accepted)} requests in {span:.1f}s; achieved {fraction:.3f} of the "
         f"tightest budget (target >= 0.97); 429s: {server.rejected} (target 0); "
-        f"max in any 0.05s: {server.max_in_window(0.05)}/3, in any 3s: {server.max_in_window(3.0)}/100"
+        f"max in any 0.05s: {server.max_in_window(0.05)}/3, "
+        f"in any 3s: {server.max_in_window(3.0)}/100"
     )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--budget-seconds", type=float, default=20.0)
     args = parser.parse_args()

@@ -45,9 +45,7 @@ ENVIRONMENTS: Mapping[str, str] = {
     "development": "https://dev-api.haulmer.com",
 }
 
-DEMO_API_KEYS = frozenset(
-    {"928e15a2d14d4a6292345f04960f4bd3", "41eb78998d444dbaa4922c410ef14057"}
-)
+DEMO_API_KEYS = frozenset({"928e15a2d14d4a6292345f04960f4bd3", "41eb78998d444dbaa4922c410ef14057"})
 """Haulmer's public demo keys: they only work on development and are never sent to production."""
 
 
@@ -72,9 +70,7 @@ def _resolve(
     env = environment or os.environ.get("OPENFACTURA_ENV") or "production"
     env = env.strip().lower()
     if env not in ENVIRONMENTS:
-        raise ConfigurationError(
-            f"Unknown environment {env!r}: use 'production' or 'development'."
-        )
+        raise ConfigurationError(f"Unknown environment {env!r}: use 'production' or 'development'.")
     url = base_url or ENVIRONMENTS[env]
     if not url.startswith(("http://", "https://")):
         raise ConfigurationError(f"base_url must start with http:// or https://, got {url!r}")
@@ -219,7 +215,8 @@ class AsyncOpenfactura:
 
     def __repr__(self) -> str:
         base_url = getattr(self, "base_url", None)
-        return f"{type(self).__name__}(base_url={base_url!r}, api_key={getattr(self, '_key_hint', '****')!r})"
+        hint = getattr(self, "_key_hint", "****")
+        return f"{type(self).__name__}(base_url={base_url!r}, api_key={hint!r})"
 
 
 class Openfactura:

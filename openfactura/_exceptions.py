@@ -29,6 +29,7 @@ Usage::
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
@@ -90,7 +91,7 @@ class ValidationError(OpenfacturaError, ValueError):
 
         problems: list[tuple[str, str]] = []
         if isinstance(exc, BaseValidationError):
-            for line in transform_error(exc, path=f"$"):
+            for line in transform_error(exc, path="$"):
                 issue, _, path = line.rpartition(" @ ")
                 problems.append((path or "$", issue or line))
         else:
@@ -313,10 +314,8 @@ def make_api_error(
         hint_wait = extra.get("retry_after", payload.get("retry_after") if payload else None)
         wait = retry_after
         if hint_wait is not None:
-            try:
+            with contextlib.suppress(TypeError, ValueError):
                 wait = float(hint_wait)
-            except (TypeError, ValueError):
-                pass
         if wait is None:
             wait = parse_try_again_seconds(message)
         ends_at = extra.get("ends_at", payload.get("ends_at") if payload else None)

@@ -165,7 +165,9 @@ MAX_JITTER = 0.1
 JITTER_FRACTION = 0.02
 
 
-def jitter_allowances(limits: Sequence[RateLimit], jitter: float | None = None) -> tuple[float, ...]:
+def jitter_allowances(
+    limits: Sequence[RateLimit], jitter: float | None = None
+) -> tuple[float, ...]:
     """Network jitter allowance per window: ``jitter`` if given, else min(0.1 s, 2 % of it)."""
     if jitter is not None:
         return tuple(float(jitter) for _ in limits)
@@ -187,7 +189,7 @@ def plan_pacing(limits: Sequence[RateLimit], jitter: float | None = None) -> Pac
     def rate_for(capacity: int) -> float:
         return min(
             (limit.max_calls + 1 - capacity) / (limit.period_seconds + j)
-            for limit, j in zip(limits, jitters)
+            for limit, j in zip(limits, jitters, strict=True)
         ) * (1 - _EPSILON)
 
     for capacity in range(min(limit.max_calls for limit in limits), 0, -1):
@@ -212,7 +214,8 @@ class SlidingLog:
     def __init__(self, limits: Sequence[RateLimit], jitters: Sequence[float]) -> None:
         self._lock = threading.Lock()
         self._spans = [
-            (limit.max_calls, limit.period_seconds + j) for limit, j in zip(limits, jitters)
+            (limit.max_calls, limit.period_seconds + j)
+            for limit, j in zip(limits, jitters, strict=True)
         ]
         self._logs: list[deque[float]] = [deque(maxlen=limit.max_calls) for limit in limits]
         self.paused_until = 0.0
@@ -220,7 +223,7 @@ class SlidingLog:
     def try_admit(self, now: float) -> float:
         with self._lock:
             wait = self.paused_until - now
-            for (max_calls, span), log in zip(self._spans, self._logs):
+            for (max_calls, span), log in zip(self._spans, self._logs, strict=True):
                 if len(log) >= max_calls:
                     wait = max(wait, log[0] + span - now)
             if wait > 0:

@@ -28,7 +28,6 @@ import attrs
 
 from ._exceptions import (
     APIConnectionError,
-    APIError,
     APITimeoutError,
     DuplicateDocumentError,
     OutcomeUnknownError,
@@ -78,7 +77,7 @@ class SecretStr(str):
         return "'****" + self[-4:] + "'" if len(self) > 8 else "'****'"
 
 
-class _NotJSON(Exception):
+class _NotJSONError(Exception):
     def __init__(self, text: str) -> None:
         self.text = text
 
@@ -86,7 +85,7 @@ class _NotJSON(Exception):
 def decode_json(raw: bytes) -> Any:
     """Decode a JSON body: UTF-8, falling back to Latin-1 (some answers come that way).
 
-    Returns ``None`` for an empty body; raises ``_NotJSON`` with the text otherwise.
+    Returns ``None`` for an empty body; raises ``_NotJSONError`` with the text otherwise.
     """
     if not raw.strip():
         return None
@@ -97,7 +96,7 @@ def decode_json(raw: bytes) -> Any:
     try:
         return json.loads(text)
     except ValueError:
-        raise _NotJSON(text) from None
+        raise _NotJSONError(text) from None
 
 
 def encode_json(body: Any) -> bytes:
@@ -240,7 +239,7 @@ class Transport:
             )
         except asyncio.CancelledError as exc:
             if idempotency_key is not None and state.maybe_sent:
-                raise _CancelledOutcomeUnknown(
+                raise _CancelledOutcomeUnknownError(
                     "The emission was cancelled while in flight; it may or may not "
                     "have been emitted.",
                     idempotency_key=idempotency_key,
@@ -276,7 +275,11 @@ class Transport:
                 state.sent_before = state.maybe_sent
                 logger.debug(
                     "%s %s failed after %.3fs (attempt %d, rate-limit wait %.3fs): %s",
-                    method, log_path, time.monotonic() - started, state.attempt + 1, waited,
+                    method,
+                    log_path,
+                    time.monotonic() - started,
+                    state.attempt + 1,
+                    waited,
                     exc,
                 )
                 if (safe or not sent) and state.attempt < self.retry.max_retries:
@@ -292,13 +295,18 @@ class Transport:
             elapsed = time.monotonic() - started
             logger.debug(
                 "%s %s -> %d in %.3fs (attempt %d, rate-limit wait %.3fs)",
-                method, log_path, status, elapsed, state.attempt + 1, waited,
+                method,
+                log_path,
+                status,
+                elapsed,
+                state.attempt + 1,
+                waited,
             )
 
             if 200 <= status < 300:
                 try:
                     data = decode_json(raw)
-                except _NotJSON as exc:
+                except _NotJSONError as exc:
                     raise ServerError(
                         "The API answered with a body that is not JSON: "
                         + " ".join(exc.text.split())[:200],
@@ -307,13 +315,15 @@ class Transport:
                         headers=resp_headers,
                     ) from None
                 return Response(
-                    status=status, headers=resp_headers, data=data,
+                    status=status,
+                    headers=resp_headers,
+                    data=data,
                     idempotency_key=idempotency_key,
                 )
 
             try:
                 error_body: Any = decode_json(raw)
-            except _NotJSON as exc:
+            except _NotJSONError as exc:
                 error_body = exc.text
             error = make_api_error(
                 status, error_body, resp_headers, retry_after=retry_after_from_headers(resp_headers)
@@ -342,8 +352,11 @@ class Transport:
                         "%s %s replayed: the Idempotency-Key already emitted", method, log_path
                     )
                     return Response(
-                        status=status, headers=resp_headers, data={"TOKEN": error.token},
-                        replayed=True, idempotency_key=idempotency_key,
+                        status=status,
+                        headers=resp_headers,
+                        data={"TOKEN": error.token},
+                        replayed=True,
+                        idempotency_key=idempotency_key,
                     )
                 raise error
 
@@ -418,7 +431,7 @@ class _NotSentError(APIConnectionError):
     """The connection could not be opened: the request certainly did not reach the API."""
 
 
-class _CancelledOutcomeUnknown(OutcomeUnknownError, asyncio.CancelledError):
+class _CancelledOutcomeUnknownError(OutcomeUnknownError, asyncio.CancelledError):
     """Cancelled mid-emission: still a cancellation for asyncio, and carries the key."""
 
 
@@ -428,4 +441,3 @@ def _safe_headers(headers: Mapping[str, str]) -> dict[str, str]:
 
 def _host(url: str) -> str:
     return url.split("/")[2] if "://" in url else url
-

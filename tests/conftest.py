@@ -11,7 +11,6 @@ import importlib.util
 from importlib.metadata import entry_points
 
 
-
 def _plugin_present() -> bool:
     try:
         return importlib.util.find_spec("openfactura.testing.pytest_plugin") is not None

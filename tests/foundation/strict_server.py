@@ -28,7 +28,7 @@ class StrictServer:
         now = time.monotonic()
         self.arrivals.append(now)
         wait = 0.0
-        for limit, log in zip(self.limits, self._logs):
+        for limit, log in zip(self.limits, self._logs, strict=True):
             while log and log[0] <= now - limit.period_seconds:
                 log.popleft()
             if len(log) >= limit.max_calls:
@@ -37,7 +37,10 @@ class StrictServer:
             self.rejected += 1
             seconds = max(1, math.ceil(wait))
             return web.json_response(
-                {"statusCode": 429, "message": f"Rate limit is exceeded. Try again in {seconds} seconds."},
+                {
+                    "statusCode": 429,
+                    "message": f"Rate limit is exceeded. Try again in {seconds} seconds.",
+                },
                 status=429,
                 headers={"Retry-After": f"{wait:.3f}"},
             )

@@ -29,8 +29,13 @@ def test_key_and_environment_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     client = openfactura.AsyncOpenfactura()
     assert client.base_url == DEV
     assert client.environment == "development"
-    assert openfactura.AsyncOpenfactura(environment="production").base_url == "https://api.haulmer.com"
-    assert openfactura.AsyncOpenfactura(base_url="http://127.0.0.1:8080/").base_url == "http://127.0.0.1:8080"
+    assert (
+        openfactura.AsyncOpenfactura(environment="production").base_url == "https://api.haulmer.com"
+    )
+    assert (
+        openfactura.AsyncOpenfactura(base_url="http://127.0.0.1:8080/").base_url
+        == "http://127.0.0.1:8080"
+    )
 
 
 def test_bad_settings_are_clear(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -47,7 +52,10 @@ def test_bad_settings_are_clear(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_repr_masks_the_key() -> None:
     client = openfactura.AsyncOpenfactura(KEY, environment="development")
-    assert repr(client) == "AsyncOpenfactura(base_url='https://dev-api.haulmer.com', api_key='****cdef')"
+    assert (
+        repr(client)
+        == "AsyncOpenfactura(base_url='https://dev-api.haulmer.com', api_key='****cdef')"
+    )
     sync = openfactura.Openfactura(KEY, environment="development")
     assert KEY not in repr(sync) and "****cdef" in repr(sync)
     assert KEY not in repr(client.organization) and KEY not in repr(client._transport)
@@ -55,7 +63,9 @@ def test_repr_masks_the_key() -> None:
 
 
 async def test_every_request_sends_the_headers() -> None:
-    async with openfactura.AsyncOpenfactura(KEY, environment="development", rate_limits=None) as client:
+    async with openfactura.AsyncOpenfactura(
+        KEY, environment="development", rate_limits=None
+    ) as client:
         with aioresponses() as m:
             m.post(f"{DEV}/v2/dte/document/issued", status=204)
             await client.request("POST", "/v2/dte/document/issued", json={"RznSoc": "Ñandú"})
@@ -63,12 +73,16 @@ async def test_every_request_sends_the_headers() -> None:
         session = client._transport._session
         assert session is not None
         assert session.headers["Accept"] == "application/json"
-        assert session.headers["User-Agent"].startswith(f"openfactura-python/{openfactura.__version__}")
+        assert session.headers["User-Agent"].startswith(
+            f"openfactura-python/{openfactura.__version__}"
+        )
     headers = call.kwargs["headers"]
     assert headers["apikey"] == KEY
     assert headers["Content-Type"] == "application/json; charset=utf-8"
     body = call.kwargs["data"]
-    assert body == json.dumps({"RznSoc": "Ñandú"}, ensure_ascii=False, separators=(",", ":")).encode()
+    assert (
+        body == json.dumps({"RznSoc": "Ñandú"}, ensure_ascii=False, separators=(",", ":")).encode()
+    )
 
 
 async def test_paths_are_joined_to_the_base_url() -> None:
@@ -83,7 +97,9 @@ async def test_paths_are_joined_to_the_base_url() -> None:
 async def test_own_session_is_used_and_never_closed() -> None:
     session = aiohttp.ClientSession()
     try:
-        client = openfactura.AsyncOpenfactura(KEY, environment="development", session=session, rate_limits=None)
+        client = openfactura.AsyncOpenfactura(
+            KEY, environment="development", session=session, rate_limits=None
+        )
         with aioresponses() as m:
             m.get(f"{DEV}/v2/dte/organization", payload={"ok": 1})
             assert await client.organization.get() == {"ok": 1}

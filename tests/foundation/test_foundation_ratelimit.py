@@ -41,7 +41,7 @@ def max_in_window(times: list[float], period: float) -> int:
 @pytest.mark.parametrize("limits", LIMIT_SETS)
 def test_plan_keeps_every_window_even_with_jitter(limits: tuple[RateLimit, ...]) -> None:
     plan = plan_pacing(limits)
-    for limit, j in zip(limits, plan.jitters):
+    for limit, j in zip(limits, plan.jitters, strict=True):
         # A bucket admits at most C + r*T within T seconds (see the module docstring).
         assert plan.capacity + plan.rate * (limit.period_seconds + j) < limit.max_calls + 1
 
@@ -221,5 +221,5 @@ async def test_a_429_pauses_all_concurrent_requests_of_the_key() -> None:
     # After the first 429 the whole key paused: the server saw only a handful of rejections,
     # not a storm of retries from every task.
     assert server.rejected <= 4
-    gaps = [b - a for a, b in zip(server.accepted, server.accepted[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(server.accepted)]
     assert min(gaps) >= 0.3 - 0.02

@@ -32,7 +32,9 @@ def texts_of(exc: BaseException) -> list[str]:
 async def test_key_never_leaks_on_any_error_path(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     collected: list[str] = []
-    client = openfactura.AsyncOpenfactura(KEY, environment="development", rate_limits=None, max_retries=1)
+    client = openfactura.AsyncOpenfactura(
+        KEY, environment="development", rate_limits=None, max_retries=1
+    )
 
     async def no_sleep(_: float) -> None:
         return None
@@ -40,13 +42,43 @@ async def test_key_never_leaks_on_any_error_path(caplog: pytest.LogCaptureFixtur
     client._transport._sleep = no_sleep
     client._transport.retry = RetryPolicy(max_retries=1, jitter=lambda: 0.0)
     scenarios: list[tuple[str, dict[str, Any]]] = [
-        ("GET", {"status": 401, "payload": {"statusCode": 401, "message": "Access denied due to invalid subscription key."}}),
-        ("GET", {"status": 429, "payload": {"statusCode": 429, "message": "Rate limit is exceeded. Try again in 1 seconds."}}),
+        (
+            "GET",
+            {
+                "status": 401,
+                "payload": {
+                    "statusCode": 401,
+                    "message": "Access denied due to invalid subscription key.",
+                },
+            },
+        ),
+        (
+            "GET",
+            {
+                "status": 429,
+                "payload": {
+                    "statusCode": 429,
+                    "message": "Rate limit is exceeded. Try again in 1 seconds.",
+                },
+            },
+        ),
         ("GET", {"status": 502, "body": b"<html>Bad Gateway</html>"}),
         ("GET", {"status": 200, "body": b"not json"}),
         ("GET", {"exception": aiohttp.ServerDisconnectedError()}),
         ("GET", {"exception": asyncio.TimeoutError()}),
-        ("POST", {"status": 400, "payload": {"error": {"message": "Validación de Campos", "code": "OF-10", "details": [{"field": "MntNeto", "issue": "x"}]}}}),
+        (
+            "POST",
+            {
+                "status": 400,
+                "payload": {
+                    "error": {
+                        "message": "Validación de Campos",
+                        "code": "OF-10",
+                        "details": [{"field": "MntNeto", "issue": "x"}],
+                    }
+                },
+            },
+        ),
         ("POST", {"exception": aiohttp.ServerDisconnectedError()}),
         ("POST", {"status": 503, "body": b""}),
     ]
@@ -62,7 +94,9 @@ async def test_key_never_leaks_on_any_error_path(caplog: pytest.LogCaptureFixtur
                 await call
             collected += texts_of(info.value)
     # a connection that cannot even be opened
-    refused = openfactura.AsyncOpenfactura(KEY, base_url="http://127.0.0.1:9", rate_limits=None, max_retries=0)
+    refused = openfactura.AsyncOpenfactura(
+        KEY, base_url="http://127.0.0.1:9", rate_limits=None, max_retries=0
+    )
     with pytest.raises(openfactura.APIConnectionError) as info:
         await refused.organization.get()
     collected += texts_of(info.value)

@@ -29,7 +29,9 @@ class ThreadedServer:
     async def _start(self) -> str:
         async def org(request: web.Request) -> web.Response:
             self.hits += 1
-            return web.json_response({"rut": "76795561-8", "thread": threading.current_thread().name})
+            return web.json_response(
+                {"rut": "76795561-8", "thread": threading.current_thread().name}
+            )
 
         app = web.Application()
         app.router.add_get("/v2/dte/organization", org)

@@ -98,7 +98,11 @@ W_OF10 = {
         "details": [{"field": "MntNeto", "issue": "Monto erróneo : 1000"}],
     }
 }
-F_OF10 = {"message": "Validación de Campos.", "code": "OF-10", "details": {"Error": "Fecha Incorrecta"}}
+F_OF10 = {
+    "message": "Validación de Campos.",
+    "code": "OF-10",
+    "details": {"Error": "Fecha Incorrecta"},
+}
 G_401 = {
     "statusCode": 401,
     "message": "Access denied due to invalid subscription key. Make sure to provide a valid key "
@@ -109,10 +113,22 @@ G_401 = {
 @pytest.mark.parametrize(
     ("status", "body", "cls", "code", "details"),
     [
-        (400, W_OF10, openfactura.InvalidRequestError, "OF-10", [("MntNeto", "Monto erróneo : 1000")]),
+        (
+            400,
+            W_OF10,
+            openfactura.InvalidRequestError,
+            "OF-10",
+            [("MntNeto", "Monto erróneo : 1000")],
+        ),
         (400, F_OF10, openfactura.InvalidRequestError, "OF-10", [("Error", "Fecha Incorrecta")]),
         (401, G_401, openfactura.AuthenticationError, None, []),
-        (403, {"message": "Invalid authentication credentials"}, openfactura.AuthenticationError, None, []),
+        (
+            403,
+            {"message": "Invalid authentication credentials"},
+            openfactura.AuthenticationError,
+            None,
+            [],
+        ),
         (
             400,
             {"error": {"message": "Validación de permisos", "code": "OF-03"}},
@@ -137,7 +153,13 @@ G_401 = {
             "OF-22",
             [("problema", "no encontrado"), ("dte", "33"), ("folio", "999999")],
         ),
-        (404, {"statusCode": 404, "message": "Resource not found"}, openfactura.NotFoundError, None, []),
+        (
+            404,
+            {"statusCode": 404, "message": "Resource not found"},
+            openfactura.NotFoundError,
+            None,
+            [],
+        ),
         (500, "Internal Server Error", openfactura.ServerError, None, []),
     ],
 )
@@ -155,7 +177,9 @@ async def test_every_body_shape_maps_to_a_typed_error(
     else:
         mocked.post(f"{BASE}/v2/dte/anularDTE52", status=status, payload=body)
     with pytest.raises(cls) as info:
-        await client.request("POST", "/anularDTE52", json={"Dte": 52, "Folio": 1, "Fecha": "2020-10-16"})
+        await client.request(
+            "POST", "/anularDTE52", json={"Dte": 52, "Folio": 1, "Fecha": "2020-10-16"}
+        )
     err = info.value
     assert type(err) is cls
     assert err.status == status
@@ -170,9 +194,19 @@ def test_of06_token_in_either_place() -> None:
     from openfactura._exceptions import make_api_error
 
     tok = "c1c13d37566dbdab5a984ab5ebf5e461fba577a3084e44a52151d25a7ded63a8"
-    doc_form = {"error": {"message": "Este DTE ya fue emitido (Idempotency-Key)", "code": "OF-06", "token": tok}}
+    doc_form = {
+        "error": {
+            "message": "Este DTE ya fue emitido (Idempotency-Key)",
+            "code": "OF-06",
+            "token": tok,
+        }
+    }
     details_form = {
-        "error": {"message": "Validación Idempotencia", "code": "OF-06", "details": [{"field": "token", "issue": tok}]}
+        "error": {
+            "message": "Validación Idempotencia",
+            "code": "OF-06",
+            "details": [{"field": "token", "issue": tok}],
+        }
     }
     for body in (doc_form, details_form):
         err = make_api_error(400, body)
@@ -202,7 +236,11 @@ def test_of429_carries_retry_after_and_ends_at() -> None:
 async def test_429_retried_after_the_hint_in_the_body(
     mocked: Any, client: openfactura.AsyncOpenfactura
 ) -> None:
-    mocked.get(ORG, status=429, payload={"statusCode": 429, "message": "Rate limit is exceeded. Try again in 7 seconds."})
+    mocked.get(
+        ORG,
+        status=429,
+        payload={"statusCode": 429, "message": "Rate limit is exceeded. Try again in 7 seconds."},
+    )
     mocked.get(ORG, payload={"ok": True})
     assert await client.organization.get() == {"ok": True}
     assert client.sleeps == [7.0]  # type: ignore[attr-defined]
@@ -223,7 +261,14 @@ async def test_429_exhausted_raises_rate_limit_error(
     mocked: Any, client: openfactura.AsyncOpenfactura
 ) -> None:
     for _ in range(4):
-        mocked.get(ORG, status=429, payload={"statusCode": 429, "message": "Rate limit is exceeded. Try again in 2 seconds."})
+        mocked.get(
+            ORG,
+            status=429,
+            payload={
+                "statusCode": 429,
+                "message": "Rate limit is exceeded. Try again in 2 seconds.",
+            },
+        )
     with pytest.raises(openfactura.RateLimitError) as info:
         await client.organization.get()
     assert info.value.retry_after == 2.0
@@ -234,10 +279,18 @@ async def test_of429_is_not_retried(mocked: Any, client: openfactura.AsyncOpenfa
     mocked.post(
         f"{BASE}/v2/dte/registry/sync-rcv",
         status=429,
-        payload={"error": {"message": "lock", "code": "OF-429", "details": {"retry_after": 600, "ends_at": "x"}}},
+        payload={
+            "error": {
+                "message": "lock",
+                "code": "OF-429",
+                "details": {"retry_after": 600, "ends_at": "x"},
+            }
+        },
     )
     with pytest.raises(openfactura.RateLimitError) as info:
-        await client.request("POST", "/registry/sync-rcv", json={"registro": "sales", "periodo": 202605})
+        await client.request(
+            "POST", "/registry/sync-rcv", json={"registro": "sales", "periodo": 202605}
+        )
     assert (info.value.retry_after, info.value.ends_at, info.value.code) == (600, "x", "OF-429")
     assert client.sleeps == []  # type: ignore[attr-defined]
 
@@ -268,7 +321,9 @@ async def test_unsafe_post_is_not_retried_on_503(
     assert len(calls(mocked)) == 1
 
 
-async def test_connection_error_retried_for_get(mocked: Any, client: openfactura.AsyncOpenfactura) -> None:
+async def test_connection_error_retried_for_get(
+    mocked: Any, client: openfactura.AsyncOpenfactura
+) -> None:
     mocked.get(ORG, exception=aiohttp.ServerDisconnectedError())
     mocked.get(ORG, exception=aiohttp.ClientOSError(104, "reset"))
     mocked.get(ORG, payload={"ok": 1})
@@ -276,15 +331,21 @@ async def test_connection_error_retried_for_get(mocked: Any, client: openfactura
     assert len(client.sleeps) == 2  # type: ignore[attr-defined]
 
 
-async def test_connection_refused_is_api_connection_error(client: openfactura.AsyncOpenfactura) -> None:
-    c = openfactura.AsyncOpenfactura(KEY, base_url="http://127.0.0.1:9", rate_limits=None, max_retries=1)
+async def test_connection_refused_is_api_connection_error(
+    client: openfactura.AsyncOpenfactura,
+) -> None:
+    c = openfactura.AsyncOpenfactura(
+        KEY, base_url="http://127.0.0.1:9", rate_limits=None, max_retries=1
+    )
     c._transport._sleep = client._transport._sleep
     with pytest.raises(openfactura.APIConnectionError, match="Could not connect"):
         await c.organization.get()
     await c.aclose()
 
 
-async def test_timeout_is_api_timeout_error(mocked: Any, client: openfactura.AsyncOpenfactura) -> None:
+async def test_timeout_is_api_timeout_error(
+    mocked: Any, client: openfactura.AsyncOpenfactura
+) -> None:
     import asyncio
 
     for _ in range(4):
@@ -302,9 +363,17 @@ async def test_emission_sends_one_key_on_every_attempt_and_replays_of06(
     mocked.post(
         DOC,
         status=400,
-        payload={"error": {"message": "Este DTE ya fue emitido (Idempotency-Key)", "code": "OF-06", "token": tok}},
+        payload={
+            "error": {
+                "message": "Este DTE ya fue emitido (Idempotency-Key)",
+                "code": "OF-06",
+                "token": tok,
+            }
+        },
     )
-    response = await client._request("POST", "/v2/dte/document", json={"dte": {}}, idempotency_key="order-77")
+    response = await client._request(
+        "POST", "/v2/dte/document", json={"dte": {}}, idempotency_key="order-77"
+    )
     assert response.replayed is True
     assert response.data == {"TOKEN": tok}
     keys = [call.kwargs["headers"]["Idempotency-Key"] for call in calls(mocked)]
@@ -323,7 +392,9 @@ async def test_emission_outcome_unknown_when_retries_run_out(
 
 
 async def test_emission_not_sent_is_a_connection_error_not_unknown() -> None:
-    c = openfactura.AsyncOpenfactura(KEY, base_url="http://127.0.0.1:9", rate_limits=None, max_retries=0)
+    c = openfactura.AsyncOpenfactura(
+        KEY, base_url="http://127.0.0.1:9", rate_limits=None, max_retries=0
+    )
     with pytest.raises(openfactura.APIConnectionError):
         await c._request("POST", "/v2/dte/document", json={}, idempotency_key="k-2")
     await c.aclose()
@@ -346,7 +417,9 @@ async def test_cancelled_emission_carries_the_key(client: openfactura.AsyncOpenf
     assert info.value.idempotency_key == "k-3"
 
 
-async def test_4xx_never_retried_even_for_get(mocked: Any, client: openfactura.AsyncOpenfactura) -> None:
+async def test_4xx_never_retried_even_for_get(
+    mocked: Any, client: openfactura.AsyncOpenfactura
+) -> None:
     mocked.get(re.compile(r".*/taxpayer/.*"), status=400, payload=W_OF10)
     with pytest.raises(openfactura.InvalidRequestError):
         await client.taxpayers.get("1-9")

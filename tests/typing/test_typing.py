@@ -38,8 +38,16 @@ def test_sync_and_async_clients_have_the_same_surface() -> None:
     s = openfactura.Openfactura(key, base_url="http://127.0.0.1:1")
     try:
         # namespaces are cached properties (they have a .func)
-        async_ns = {n for n in dir(type(a)) if not n.startswith("_") and hasattr(getattr(type(a), n), "func")}
-        sync_ns = {n for n in dir(type(s)) if not n.startswith("_") and hasattr(getattr(type(s), n), "func")}
+        async_ns = {
+            n
+            for n in dir(type(a))
+            if not n.startswith("_") and hasattr(getattr(type(a), n), "func")
+        }
+        sync_ns = {
+            n
+            for n in dir(type(s))
+            if not n.startswith("_") and hasattr(getattr(type(s), n), "func")
+        }
         assert async_ns == sync_ns and async_ns >= {"organization", "taxpayers"}
         for ns in sorted(async_ns):
             am = _public_methods(getattr(a, ns))
@@ -50,6 +58,8 @@ def test_sync_and_async_clients_have_the_same_surface() -> None:
         top_a = {k for k in _public_methods(a) if k != "aclose"}
         top_s = {k for k in _public_methods(s) if k != "close"}
         assert top_a == top_s
-        assert list(inspect.signature(type(a)).parameters) == list(inspect.signature(type(s)).parameters)
+        assert list(inspect.signature(type(a)).parameters) == list(
+            inspect.signature(type(s)).parameters
+        )
     finally:
         s.close()
