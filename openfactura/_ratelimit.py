@@ -65,6 +65,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import math
+import os
 import threading
 import time
 import weakref
@@ -271,7 +272,7 @@ class MemoryLimiter:
         waited = await limiter.acquire(scope)
     """
 
-    __slots__ = ("_clock", "_lock", "_scopes", "_sleep", "limits", "plan")
+    __slots__ = ("__weakref__", "_clock", "_lock", "_scopes", "_sleep", "limits", "plan")
 
     def __init__(
         self,
@@ -287,6 +288,16 @@ class MemoryLimiter:
         self._sleep = sleep
         self._lock = threading.Lock()
         self._scopes: dict[str, tuple[SlidingLog, _Pacers]] = {}
+        _live_limiters.add(self)
+
+    def _after_fork(self) -> None:
+        # A fork copies locks in whatever state another thread held them, and no loop of
+        # the parent runs in the child: fresh locks and pacers, the same admission history.
+        self._lock = threading.Lock()
+        for log, pacers in self._scopes.values():
+            log._lock = threading.Lock()
+            pacers._lock = threading.Lock()
+            pacers._by_loop = weakref.WeakKeyDictionary()
 
     def _scope(self, scope: str) -> tuple[SlidingLog, _Pacers]:
         with self._lock:
@@ -333,6 +344,18 @@ class MemoryLimiter:
 
 _registry: dict[tuple[RateLimit, ...], MemoryLimiter] = {}
 _registry_lock = threading.Lock()
+_live_limiters: weakref.WeakSet[MemoryLimiter] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:  # pragma: no cover - runs in forked children
+    global _registry_lock
+    _registry_lock = threading.Lock()
+    for limiter in list(_live_limiters):
+        limiter._after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def shared_memory_limiter(limits: Iterable[RateLimit]) -> MemoryLimiter:

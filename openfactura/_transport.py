@@ -148,7 +148,10 @@ class Transport:
         loop = asyncio.get_running_loop()
         session = self._session
         if session is not None and self._session_pid != os.getpid():
-            session = None  # forked child: the parent's sockets are not ours to close
+            # Forked child: the parent's session, sockets and loop are not ours to close
+            # (closing would unregister the parent's sockets from their shared epoll).
+            _inherited_from_parent.append(session)
+            session = None
         if session is not None and self._session_loop is not loop:
             old = self._session_loop
             if old is not None and not old.is_closed() and old.is_running():
@@ -413,6 +416,9 @@ class Transport:
 
     def __repr__(self) -> str:
         return f"<Transport {self.base_url}>"
+
+
+_inherited_from_parent: list[object] = []
 
 
 class _Attempts:

@@ -66,10 +66,14 @@ class StrictServer:
 
     def max_in_window(self, period: float) -> int:
         """The largest number of accepted requests inside any window of ``period`` seconds."""
-        times = self.accepted
-        best, start = 0, 0
-        for end in range(len(times)):
-            while times[end] - times[start] >= period:
-                start += 1
-            best = max(best, end - start + 1)
-        return best
+        return max_in_window(self.accepted, period)
+
+
+def max_in_window(times: list[float], period: float) -> int:
+    """The largest number of ``times`` (sorted) inside any window of ``period`` seconds."""
+    best, start = 0, 0
+    for end in range(len(times)):
+        while times[end] - times[start] >= period:
+            start += 1
+        best = max(best, end - start + 1)
+    return best

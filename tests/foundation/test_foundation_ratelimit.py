@@ -6,7 +6,7 @@ import asyncio
 import itertools
 
 import pytest
-from strict_server import StrictServer
+from strict_server import StrictServer, max_in_window
 from virtual_time import run_virtual
 
 import openfactura
@@ -27,15 +27,6 @@ LIMIT_SETS = [
     (RateLimit(10, 1.0), RateLimit(100, 60.0), RateLimit(1000, 3600.0)),
     (RateLimit(5, 0.5),),
 ]
-
-
-def max_in_window(times: list[float], period: float) -> int:
-    best, start = 0, 0
-    for end in range(len(times)):
-        while times[end] - times[start] >= period:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
 
 
 @pytest.mark.parametrize("limits", LIMIT_SETS)

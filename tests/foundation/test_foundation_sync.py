@@ -144,3 +144,27 @@ def test_errors_propagate_unchanged(server: ThreadedServer) -> None:
     with openfactura.Openfactura(KEY, base_url=server.base_url, rate_limits=None) as client:
         with pytest.raises(openfactura.NotFoundError):
             client.request("GET", "/v2/dte/nowhere")
+
+
+def _use_in_child(client: openfactura.Openfactura, out: object) -> None:
+    out.put(client.organization.get()["rut"])  # type: ignore[attr-defined]
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_a_client_used_before_fork_works_in_the_child(server: ThreadedServer) -> None:
+    """gunicorn --preload / Celery prefork: the child gets a fresh loop thread and session."""
+    import multiprocessing
+    import warnings
+
+    ctx = multiprocessing.get_context("fork")
+    with openfactura.Openfactura(KEY, base_url=server.base_url) as client:
+        client.organization.get()  # loop thread, session and limiter now exist in the parent
+        queue = ctx.Queue()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (3.12+)
+            child = ctx.Process(target=_use_in_child, args=(client, queue))
+            child.start()
+        child.join(30)
+        assert child.exitcode == 0
+        assert queue.get(timeout=5) == "76795561-8"
+        assert client.organization.get()["rut"] == "76795561-8"  # the parent is unaffected
