@@ -26,6 +26,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
@@ -63,7 +64,7 @@ def _structure_datetime(value: Any, _: type) -> dt.datetime:
         text = value.strip().replace("T", " ")
         # Openfactura writes e.g. "2025-04-11 23:00:27.0427": pad the fraction for fromisoformat.
         if "." in text:
-            head, _, frac = text.partition(".")
+            head, _dot, frac = text.partition(".")
             digits = "".join(ch for ch in frac if ch.isdigit())
             rest = frac[len(digits) :]
             text = f"{head}.{(digits + '000000')[:6]}{rest}"
@@ -140,19 +141,20 @@ converter.register_unstructure_hook(bytes, lambda b: base64.b64encode(b).decode(
 # -- attrs classes: wire names, omit-None, unknown-field capture ---------------------------
 
 
-def _extra_field(cls: type) -> attrs.Attribute[Any] | None:
+def _extra_field(cls: Any) -> attrs.Attribute[Any] | None:
     for field in attrs.fields(cls):
         if field.metadata.get(EXTRA):
-            return field
+            found: attrs.Attribute[Any] = field
+            return found
     return None
 
 
-def _make_structure(cls: type[T]) -> Any:
+def _make_structure(cls: Any) -> Any:
     extra = _extra_field(cls)
     overrides: dict[str, Any] = {}
     known: set[str] = set()
     for field in attrs.fields(cls):
-        if field is extra:
+        if extra is not None and field.name == extra.name:
             overrides[field.name] = override(omit=True)
             continue
         overrides[field.name] = override(rename=wire_name(field))
@@ -162,7 +164,7 @@ def _make_structure(cls: type[T]) -> Any:
         return base
     extra_name = extra.name
 
-    def structure_with_extra(data: Any, type_: type[T]) -> T:
+    def structure_with_extra(data: Any, type_: Any) -> Any:
         obj = base(data, type_)
         unknown = {k: v for k, v in data.items() if k not in known}
         if unknown:
@@ -176,17 +178,15 @@ def _make_unstructure(cls: type) -> Any:
     extra = _extra_field(cls)
     overrides: dict[str, Any] = {}
     for field in attrs.fields(cls):
-        if field is extra:
+        if extra is not None and field.name == extra.name:
             overrides[field.name] = override(omit=True)
             continue
         omit_default = field.default is None or (
             isinstance(field.default, attrs.Factory)  # type: ignore[arg-type]
             and field.default.factory in (list, tuple, dict)
         )
-        overrides[field.name] = override(
-            rename=wire_name(field), omit_if_default=omit_default
-        )
-    base = make_dict_unstructure_fn(cls, converter, **overrides)
+        overrides[field.name] = override(rename=wire_name(field), omit_if_default=omit_default)
+    base: Callable[[Any], dict[str, Any]] = make_dict_unstructure_fn(cls, converter, **overrides)
     if extra is None:
         return base
     extra_name = extra.name
