@@ -15,8 +15,10 @@ The hierarchy::
     │   └── ServerError             5xx, or an answer that is not JSON (a proxy's HTML page)
     ├── APIConnectionError          the API could not be reached
     │   └── APITimeoutError         no answer in time
-    └── OutcomeUnknownError         an emission may or may not have happened: re-send it
-                                    with the same ``idempotency_key``
+    ├── OutcomeUnknownError         an emission may or may not have happened: re-send it
+    │                               with the same ``idempotency_key``
+    └── LimiterUnavailableError     the shared rate limiter (Redis) cannot be reached and
+                                    ``RedisLimiter(on_redis_error="raise")`` was asked for
 
 Usage::
 
@@ -44,6 +46,7 @@ __all__ = [
     "DuplicateDocumentError",
     "ErrorDetail",
     "InvalidRequestError",
+    "LimiterUnavailableError",
     "NotFoundError",
     "OpenfacturaError",
     "OutcomeUnknownError",
@@ -238,6 +241,10 @@ class OutcomeUnknownError(OpenfacturaError):
             f"{message} Re-send with idempotency_key={idempotency_key!r} to get the original "
             "document if it was emitted, without creating a second one."
         )
+
+
+class LimiterUnavailableError(OpenfacturaError):
+    """The shared rate limiter's store (Redis) is unreachable and falling back was refused."""
 
 
 # -- mapping an answer to an exception (no I/O) --------------------------------------------

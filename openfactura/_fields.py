@@ -41,9 +41,7 @@ def wire(
         return attrs.field(
             factory=factory, metadata=metadata, converter=converter, validator=validator
         )
-    return attrs.field(
-        default=default, metadata=metadata, converter=converter, validator=validator
-    )
+    return attrs.field(default=default, metadata=metadata, converter=converter, validator=validator)
 
 
 def extra_field() -> Any:

@@ -8,7 +8,12 @@ from a source tree that is not installed, load it here instead.
 from __future__ import annotations
 
 import importlib.util
+import sys
 from importlib.metadata import entry_points
+from pathlib import Path
+
+# Shared test helpers (strict sliding-window server, virtual-time loop...) live in support/.
+sys.path.insert(0, str(Path(__file__).parent / "support"))
 
 
 def _plugin_present() -> bool:

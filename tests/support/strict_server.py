@@ -77,3 +77,12 @@ def max_in_window(times: list[float], period: float) -> int:
             start += 1
         best = max(best, end - start + 1)
     return best
+
+
+def steady_fraction(times: list[float], limit: RateLimit) -> float:
+    """Share of ``limit``'s budget used after the first window (whose burst is free)."""
+    start = times[0] + limit.period_seconds
+    later = [t for t in times if t >= start]
+    if len(later) < 2:
+        return 0.0
+    return (len(later) - 1) / (later[-1] - later[0]) / limit.rate

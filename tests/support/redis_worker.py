@@ -1,0 +1,50 @@
+"""Run in a separate OS process by the multi-process Redis tests and benchmark."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import openfactura
+from openfactura import RateLimit
+
+
+def hammer(
+    base_url: str,
+    redis_url: str | None,
+    limits: tuple[tuple[int, float], ...],
+    seconds: float,
+    tasks: int,
+    results: Any,
+    jitter: float | None = None,
+) -> None:
+    """Call the API as fast as the limiter allows for ``seconds``; report (ok, rate_limited)."""
+
+    async def main() -> tuple[int, int]:
+        rate_limits = tuple(RateLimit(n, p) for n, p in limits)
+        limiter: openfactura.Limiter
+        if redis_url is None:
+            limiter = openfactura.MemoryLimiter(rate_limits, jitter=jitter)
+        else:
+            limiter = openfactura.RedisLimiter(redis_url, rate_limits, jitter=jitter)
+        ok = limited = 0
+        stop_at = time.monotonic() + seconds
+        async with openfactura.AsyncOpenfactura(
+            "m" * 32, base_url=base_url, limiter=limiter, max_retries=0
+        ) as client:
+
+            async def worker() -> None:
+                nonlocal ok, limited
+                while time.monotonic() < stop_at:
+                    try:
+                        await client.organization.get()
+                        ok += 1
+                    except openfactura.RateLimitError:
+                        limited += 1
+
+            await asyncio.gather(*(worker() for _ in range(tasks)))
+        await limiter.aclose()
+        return ok, limited
+
+    results.put(asyncio.run(main()))
