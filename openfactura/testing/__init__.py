@@ -1,0 +1,20 @@
+"""A faithful local sandbox of the Openfactura API, for tests, demos and offline work.
+
+Usage::
+
+    from openfactura.testing import FakeOpenfactura
+
+    async with FakeOpenfactura() as fake:
+        async with AsyncOpenfactura(fake.api_key, base_url=fake.base_url) as client:
+            ...
+
+With the ``openfactura[testing]`` extra installed, pytest gets the fixtures
+``openfactura_fake``, ``openfactura_client`` and ``openfactura_sync_client``.
+"""
+
+from __future__ import annotations
+
+from ._companies import DEMO_COMPANIES, Company
+from ._server import FakeOpenfactura, RequestRecord, StoredDocument
+
+__all__ = ["DEMO_COMPANIES", "Company", "FakeOpenfactura", "RequestRecord", "StoredDocument"]
