@@ -58,7 +58,8 @@ BOLETA: dict[str, Any] = {
             "Emisor": {
                 "RUTEmisor": "76795561-8",
                 "RznSocEmisor": "HAULMER SPA",
-                "GiroEmisor": "VENTA AL POR MENOR EN EMPRESAS DE VENTA A DISTANCIA VÍA INTERNET; COMERCIO ELEC",
+                "GiroEmisor": "VENTA AL POR MENOR EN EMPRESAS DE VENTA A DISTANCIA VÍA INTERNET; "
+                "COMERCIO ELEC",
                 "CdgSIISucur": "81303347",
                 "DirOrigen": "ARTURO PRAT 527   CURICO",
                 "CmnaOrigen": "Curicó",
