@@ -186,7 +186,7 @@ async def test_real_server_sees_no_overrun_and_no_429() -> None:
 
             async def worker() -> None:
                 while next(counter) < 36:
-                    await client.organization.get()
+                    await client.request("GET", "/v2/dte/organization")
 
             await asyncio.gather(*(worker() for _ in range(12)))
     finally:
@@ -205,7 +205,7 @@ async def test_a_429_pauses_all_concurrent_requests_of_the_key() -> None:
         async with openfactura.AsyncOpenfactura(
             "p" * 32, base_url=base_url, rate_limits=(RateLimit(100, 1.0),), max_retries=5
         ) as client:
-            await asyncio.gather(*(client.organization.get() for _ in range(4)))
+            await asyncio.gather(*(client.request("GET", "/v2/dte/organization") for _ in range(4)))
     finally:
         await server.stop()
     assert len(server.accepted) == 4

@@ -67,7 +67,7 @@ def sdk_threads() -> list[threading.Thread]:
 
 def test_plain_script_use(server: ThreadedServer) -> None:
     with openfactura.Openfactura(KEY, base_url=server.base_url, rate_limits=None) as client:
-        org = client.organization.get()
+        org = client.request("GET", "/v2/dte/organization")
         assert org["rut"] == "76795561-8"
         assert client.request("GET", "/organization")["rut"] == "76795561-8"
     assert client.closed
@@ -79,7 +79,7 @@ async def test_from_inside_a_running_event_loop(server: ThreadedServer) -> None:
     client = openfactura.Openfactura(KEY, base_url=server.base_url, rate_limits=None)
     try:
         assert asyncio.get_running_loop().is_running()
-        assert client.organization.get()["rut"] == "76795561-8"
+        assert client.request("GET", "/v2/dte/organization")["rut"] == "76795561-8"
     finally:
         client.close()
     assert sdk_threads() == []
@@ -89,7 +89,7 @@ def test_sixteen_threads_share_one_client(server: ThreadedServer) -> None:
     before = server.hits
     with openfactura.Openfactura(KEY, base_url=server.base_url, rate_limits=None) as client:
         with ThreadPoolExecutor(16) as pool:
-            results = list(pool.map(lambda _: client.organization.get(), range(64)))
+            results = list(pool.map(lambda _: client.request("GET", "/organization"), range(64)))
         assert len(sdk_threads()) == 1  # one private loop thread for all callers
     assert all(r["rut"] == "76795561-8" for r in results)
     assert server.hits - before == 64
@@ -98,14 +98,14 @@ def test_sixteen_threads_share_one_client(server: ThreadedServer) -> None:
 
 def test_close_is_idempotent_and_final(server: ThreadedServer) -> None:
     client = openfactura.Openfactura(KEY, base_url=server.base_url, rate_limits=None)
-    client.organization.get()
+    client.request("GET", "/v2/dte/organization")
     session = client._async._transport._session
     client.close()
     client.close()
     assert session is not None and session.closed
     assert sdk_threads() == []
     with pytest.raises(RuntimeError, match="closed"):
-        client.organization.get()
+        client.request("GET", "/v2/dte/organization")
 
 
 def test_calling_from_its_own_loop_thread_fails_fast() -> None:
@@ -147,7 +147,7 @@ def test_errors_propagate_unchanged(server: ThreadedServer) -> None:
 
 
 def _use_in_child(client: openfactura.Openfactura, out: object) -> None:
-    out.put(client.organization.get()["rut"])  # type: ignore[attr-defined]
+    out.put(client.request("GET", "/v2/dte/organization")["rut"])  # type: ignore[attr-defined]
 
 
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
@@ -158,7 +158,9 @@ def test_a_client_used_before_fork_works_in_the_child(server: ThreadedServer) ->
 
     ctx = multiprocessing.get_context("fork")
     with openfactura.Openfactura(KEY, base_url=server.base_url) as client:
-        client.organization.get()  # loop thread, session and limiter now exist in the parent
+        client.request(
+            "GET", "/v2/dte/organization"
+        )  # loop thread, session and limiter now exist in the parent
         queue = ctx.Queue()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (3.12+)
@@ -167,4 +169,6 @@ def test_a_client_used_before_fork_works_in_the_child(server: ThreadedServer) ->
         child.join(30)
         assert child.exitcode == 0
         assert queue.get(timeout=5) == "76795561-8"
-        assert client.organization.get()["rut"] == "76795561-8"  # the parent is unaffected
+        assert (
+            client.request("GET", "/v2/dte/organization")["rut"] == "76795561-8"
+        )  # the parent is unaffected

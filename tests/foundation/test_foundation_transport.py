@@ -49,7 +49,7 @@ def calls(mocked: Any) -> list[Any]:
 
 async def test_json_answer_is_decoded(mocked: Any, client: openfactura.AsyncOpenfactura) -> None:
     mocked.get(ORG, payload={"rut": "76795561-8"})
-    assert await client.organization.get() == {"rut": "76795561-8"}
+    assert await client.request("GET", "/v2/dte/organization") == {"rut": "76795561-8"}
 
 
 async def test_204_and_empty_200_are_no_content(
@@ -64,7 +64,7 @@ async def test_204_and_empty_200_are_no_content(
 async def test_latin1_json_still_decodes(mocked: Any, client: openfactura.AsyncOpenfactura) -> None:
     raw = json.dumps({"giro": "CONSULTORÍA"}, ensure_ascii=False).encode("latin-1")
     mocked.get(ORG, status=200, body=raw, content_type="application/json")
-    assert await client.organization.get() == {"giro": "CONSULTORÍA"}
+    assert await client.request("GET", "/v2/dte/organization") == {"giro": "CONSULTORÍA"}
 
 
 async def test_non_json_success_is_a_typed_error(
@@ -72,7 +72,7 @@ async def test_non_json_success_is_a_typed_error(
 ) -> None:
     mocked.get(ORG, status=200, body=b"<html>maintenance</html>", content_type="text/html")
     with pytest.raises(openfactura.ServerError, match="not JSON"):
-        await client.organization.get()
+        await client.request("GET", "/v2/dte/organization")
 
 
 async def test_proxy_html_502_becomes_server_error_after_retries(
@@ -82,7 +82,7 @@ async def test_proxy_html_502_becomes_server_error_after_retries(
     for _ in range(4):
         mocked.get(ORG, status=502, body=page, content_type="text/html")
     with pytest.raises(openfactura.ServerError) as info:
-        await client.organization.get()
+        await client.request("GET", "/v2/dte/organization")
     assert info.value.status == 502
     assert "502 Bad Gateway" in info.value.message
     assert len(calls(mocked)) == 4  # first attempt + 3 retries
@@ -242,7 +242,7 @@ async def test_429_retried_after_the_hint_in_the_body(
         payload={"statusCode": 429, "message": "Rate limit is exceeded. Try again in 7 seconds."},
     )
     mocked.get(ORG, payload={"ok": True})
-    assert await client.organization.get() == {"ok": True}
+    assert await client.request("GET", "/v2/dte/organization") == {"ok": True}
     assert client.sleeps == [7.0]  # type: ignore[attr-defined]
 
 
@@ -253,7 +253,7 @@ async def test_429_prefers_retry_after_header_seconds_or_date(
     mocked.get(ORG, status=429, payload=body, headers={"Retry-After": "3"})
     mocked.get(ORG, status=429, payload={"message": "API rate limit exceeded"})
     mocked.get(ORG, payload={"ok": True})
-    assert await client.organization.get() == {"ok": True}
+    assert await client.request("GET", "/v2/dte/organization") == {"ok": True}
     assert client.sleeps == [3.0, 1.0]  # header wins; legacy body without a hint -> 1 s
 
 
@@ -270,7 +270,7 @@ async def test_429_exhausted_raises_rate_limit_error(
             },
         )
     with pytest.raises(openfactura.RateLimitError) as info:
-        await client.organization.get()
+        await client.request("GET", "/v2/dte/organization")
     assert info.value.retry_after == 2.0
     assert len(calls(mocked)) == 4
 
@@ -327,7 +327,7 @@ async def test_connection_error_retried_for_get(
     mocked.get(ORG, exception=aiohttp.ServerDisconnectedError())
     mocked.get(ORG, exception=aiohttp.ClientOSError(104, "reset"))
     mocked.get(ORG, payload={"ok": 1})
-    assert await client.organization.get() == {"ok": 1}
+    assert await client.request("GET", "/v2/dte/organization") == {"ok": 1}
     assert len(client.sleeps) == 2  # type: ignore[attr-defined]
 
 
@@ -339,7 +339,7 @@ async def test_connection_refused_is_api_connection_error(
     )
     c._transport._sleep = client._transport._sleep
     with pytest.raises(openfactura.APIConnectionError, match="Could not connect"):
-        await c.organization.get()
+        await c.request("GET", "/v2/dte/organization")
     await c.aclose()
 
 
@@ -351,7 +351,7 @@ async def test_timeout_is_api_timeout_error(
     for _ in range(4):
         mocked.get(ORG, exception=asyncio.TimeoutError())
     with pytest.raises(openfactura.APITimeoutError):
-        await client.organization.get()
+        await client.request("GET", "/v2/dte/organization")
 
 
 async def test_emission_sends_one_key_on_every_attempt_and_replays_of06(
@@ -422,7 +422,7 @@ async def test_4xx_never_retried_even_for_get(
 ) -> None:
     mocked.get(re.compile(r".*/taxpayer/.*"), status=400, payload=W_OF10)
     with pytest.raises(openfactura.InvalidRequestError):
-        await client.taxpayers.get("1-9")
+        await client.request("GET", "/v2/dte/taxpayer/1-9")
     assert len(calls(mocked)) == 1
 
 
