@@ -26,16 +26,20 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import enum
+import typing
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 import attrs
 import cattrs
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+from cattrs.cols import list_structure_factory
+from cattrs.gen import make_dict_structure_fn, override
 
 from ._exceptions import ValidationError
-from ._fields import EXTRA, wire_name
+from ._fields import AS_TEXT, EXTRA, wire_name
+from ._rut import Rut
 
 __all__ = ["converter", "structure", "unstructure"]
 
@@ -77,6 +81,8 @@ def _structure_decimal(value: Any, _: type) -> Decimal:
         raise ValueError(f"expected a number, got {value!r}")
     if isinstance(value, Decimal):
         return value
+    if value.__class__ is int:
+        return Decimal(value)
     if isinstance(value, (int, str)):
         try:
             return Decimal(str(value).strip())
@@ -138,6 +144,96 @@ converter.register_structure_hook(bytes, _structure_bytes)
 converter.register_unstructure_hook(bytes, lambda b: base64.b64encode(b).decode("ascii"))
 
 
+def _structure_rut(value: Any, _: type) -> Rut:
+    if isinstance(value, bool) or not isinstance(value, (str, int, Rut)):
+        raise ValueError(f"expected a RUT like '76795561-8', got {value!r}")
+    return Rut(value)
+
+
+converter.register_structure_hook(Rut, _structure_rut)
+converter.register_unstructure_hook(Rut, str)
+
+
+# -- enums: accept "33" for 33 (XML, and JSON numbers given back as strings) -----------------
+
+
+def _make_enum_structure(cls: Any) -> Any:
+    is_int = issubclass(cls, int)
+
+    def structure_enum(value: Any, _: type) -> Any:
+        if is_int and isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            value = int(value)
+        return cls(value)
+
+    return structure_enum
+
+
+def _unstructure_enum(value: Any) -> Any:
+    # A plain value passed where an enum is declared (``fma_pago=1``) goes out unchanged.
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def _is_enum(type_: Any) -> bool:
+    return isinstance(type_, type) and issubclass(type_, enum.Enum)
+
+
+def _enum_of(type_: Any) -> Any:
+    """The enum class of a field typed ``SomeEnum`` or ``SomeEnum | None``, else None."""
+    if _is_enum(type_):
+        return type_
+    args = [a for a in typing.get_args(type_) if a is not type(None)]
+    if len(args) == 1 and _is_enum(args[0]) and type(None) in typing.get_args(type_):
+        return args[0]
+    return None
+
+
+def _optional(hook: Any) -> Any:
+    def structure_optional(value: Any, type_: Any) -> Any:
+        return None if value is None else hook(value, type_)
+
+    return structure_optional
+
+
+converter.register_structure_hook_factory(_is_enum, _make_enum_structure)
+converter.register_unstructure_hook_func(_is_enum, _unstructure_enum)
+# int-based enums must not fall on the plain ``int`` hook (``TipoDTE`` would come back as 33).
+converter.register_structure_hook(enum.IntEnum, lambda v, t: _make_enum_structure(t)(v, t))
+converter.register_unstructure_hook(enum.IntEnum, int)
+
+
+# -- lists: a single element where a list is expected becomes a one-element list ------------
+
+
+def _is_list(type_: Any) -> bool:
+    return typing.get_origin(type_) is list
+
+
+def _make_list_structure(type_: Any) -> Any:
+    base = list_structure_factory(type_, converter)
+
+    def structure_list(value: Any, t: Any) -> Any:
+        # The SII's XML (and some JSON made from it) has no arrays: one <Detalle> is an object.
+        if not isinstance(value, (list, tuple)):
+            value = [value]
+        return base(value, t)
+
+    return structure_list
+
+
+converter.register_structure_hook_factory(_is_list, _make_list_structure)
+
+
+def _number_text(value: Any) -> Any:
+    """A number written as JSON text: ``Decimal("19.00")`` -> ``"19"``."""
+    if isinstance(value, Decimal):
+        if value == value.to_integral_value():
+            return str(int(value))
+        return format(value.normalize(), "f")
+    if isinstance(value, int):
+        return str(value)
+    return value
+
+
 # -- attrs classes: wire names, omit-None, unknown-field capture ---------------------------
 
 
@@ -149,55 +245,188 @@ def _extra_field(cls: Any) -> attrs.Attribute[Any] | None:
     return None
 
 
-def _make_structure(cls: Any) -> Any:
+def _make_detailed_structure(cls: Any) -> Any:
+    """cattrs' own function for ``cls``: slower, but collects every error with its path."""
     extra = _extra_field(cls)
     overrides: dict[str, Any] = {}
-    known: set[str] = set()
     for field in attrs.fields(cls):
         if extra is not None and field.name == extra.name:
             overrides[field.name] = override(omit=True)
             continue
-        overrides[field.name] = override(rename=wire_name(field))
-        known.add(wire_name(field))
-    base = make_dict_structure_fn(cls, converter, _cattrs_forbid_extra_keys=False, **overrides)
-    if extra is None:
-        return base
-    extra_name = extra.name
+        enum_cls = _enum_of(field.type)
+        if enum_cls is not None:
+            # str-based enums would otherwise hit the plain str hook first.
+            hook = _make_enum_structure(enum_cls)
+            if enum_cls is not field.type:
+                hook = _optional(hook)
+            overrides[field.name] = override(rename=wire_name(field), struct_hook=hook)
+        else:
+            overrides[field.name] = override(rename=wire_name(field))
+    return make_dict_structure_fn(cls, converter, _cattrs_forbid_extra_keys=False, **overrides)
 
-    def structure_with_extra(data: Any, type_: Any) -> Any:
-        obj = base(data, type_)
-        unknown = {k: v for k, v in data.items() if k not in known}
-        if unknown:
-            object.__setattr__(obj, extra_name, unknown)
+
+class _Lazy:
+    """A hook resolved on first call (classes may refer to each other)."""
+
+    __slots__ = ("env", "key", "type_")
+
+    def __init__(self, env: dict[str, Any], key: str, type_: Any) -> None:
+        self.env, self.key, self.type_ = env, key, type_
+
+    def __call__(self, value: Any, type_: Any) -> Any:
+        hook = converter.get_structure_hook(self.type_)
+        self.env[self.key] = hook
+        return hook(value, type_)
+
+
+def _value_code(type_: Any, index: int, env: dict[str, Any]) -> str:
+    """Python expression structuring ``v`` (never None here) as ``type_``."""
+    enum_cls = _enum_of(type_)
+    if enum_cls is not None:
+        env[f"h{index}"] = _make_enum_structure(enum_cls)
+        env[f"t{index}"] = enum_cls
+        return f"h{index}(v, t{index})"
+    args = typing.get_args(type_)
+    if type(None) in args:
+        rest = [a for a in args if a is not type(None)]
+        if len(rest) == 1:
+            type_ = rest[0]
+    env[f"t{index}"] = type_
+    if type_ is int:
+        env[f"h{index}"] = _structure_int
+        return f"v if v.__class__ is int else h{index}(v, int)"
+    if type_ is str:
+        env[f"h{index}"] = converter.get_structure_hook(str)
+        return f"v if v.__class__ is str else h{index}(v, str)"
+    if type_ is Any:
+        return "v"
+    if attrs.has(type_):
+        env[f"h{index}"] = _Lazy(env, f"h{index}", type_)
+    else:
+        env[f"h{index}"] = converter.get_structure_hook(type_)
+    return f"h{index}(v, t{index})"
+
+
+def _make_structure(cls: Any) -> Any:
+    """Read wire keys into ``cls``: a generated fast path, cattrs' detailed one on errors.
+
+    The fast path does no error bookkeeping; when anything goes wrong the data is read again
+    with cattrs' detailed validation, whose exception lists every problem with its path.
+    """
+    attrs.resolve_types(cls)
+    extra = _extra_field(cls)
+    detailed = _make_detailed_structure(cls)
+    env: dict[str, Any] = {"cls": cls}
+    lines = ["def fast(data):", "    kw = {}"]
+    known: set[str] = set()
+    for index, field in enumerate(attrs.fields(cls)):
+        if (extra is not None and field.name == extra.name) or not field.init:
+            continue
+        key = wire_name(field)
+        known.add(key)
+        arg = field.alias or field.name
+        code = _value_code(field.type, index, env)
+        optional = type(None) in typing.get_args(field.type)
+        if field.default is attrs.NOTHING:
+            lines.append(f"    v = data[{key!r}]")
+            lines.append(f"    kw[{arg!r}] = {code}")
+        else:
+            lines.append(f"    if {key!r} in data:")
+            lines.append(f"        v = data[{key!r}]")
+            if optional:
+                lines.append(f"        kw[{arg!r}] = None if v is None else {code}")
+            else:
+                lines.append(f"        kw[{arg!r}] = {code}")
+    lines.append("    return cls(**kw)")
+    exec(compile("\n".join(lines), f"<structure {cls.__qualname__}>", "exec"), env)
+    fast: Callable[[Any], Any] = env["fast"]
+    known_keys = frozenset(known)
+    extra_name = extra.name if extra is not None else None
+
+    def structure_attrs(data: Any, type_: Any) -> Any:
+        try:
+            obj = fast(data)
+        except Exception:
+            obj = detailed(data, type_)
+        if extra_name is not None:
+            unknown = data.keys() - known_keys
+            if unknown:
+                object.__setattr__(obj, extra_name, {k: data[k] for k in data if k in unknown})
         return obj
 
-    return structure_with_extra
+    return structure_attrs
+
+
+_PLAIN = (str, int, bool, float)
+
+
+def _field_hook(field: attrs.Attribute[Any]) -> Any:
+    """The unstructure hook of one field's value (None: the value is JSON as it is)."""
+    if field.metadata.get(AS_TEXT):
+        return _number_text
+    if _enum_of(field.type) is not None:
+        return _unstructure_enum
+    type_: Any = field.type
+    args = typing.get_args(type_)
+    if type(None) in args:  # ``X | None``: None never reaches the hook (it is omitted)
+        rest = [a for a in args if a is not type(None)]
+        if len(rest) == 1:
+            type_ = rest[0]
+    if type_ in _PLAIN:
+        return None
+    if attrs.has(type_):
+        # Resolved on first use, so that classes may refer to each other.
+        target = type_
+        resolved: list[Any] = []
+
+        def nested(value: Any) -> Any:
+            if not resolved:
+                resolved.append(converter.get_unstructure_hook(target))
+            return resolved[0](value)
+
+        return nested
+    if type_ is Any:
+        return converter.unstructure
+    return converter.get_unstructure_hook(type_)
 
 
 def _make_unstructure(cls: type) -> Any:
+    """Write each field under its wire name, in declaration (= SII) order, omitting None.
+
+    cattrs' generated functions put the always-present fields first; order matters to the
+    SII, so this generates its own small function per class (cached by cattrs).
+    """
+    attrs.resolve_types(cls)
     extra = _extra_field(cls)
-    overrides: dict[str, Any] = {}
-    for field in attrs.fields(cls):
+    lines = ["def unstructure(obj):", "    out = {}"]
+    env: dict[str, Any] = {}
+    for index, field in enumerate(attrs.fields(cls)):
         if extra is not None and field.name == extra.name:
-            overrides[field.name] = override(omit=True)
             continue
-        omit_default = field.default is None or (
-            isinstance(field.default, attrs.Factory)  # type: ignore[arg-type]
-            and field.default.factory in (list, tuple, dict)
-        )
-        overrides[field.name] = override(rename=wire_name(field), omit_if_default=omit_default)
-    base: Callable[[Any], dict[str, Any]] = make_dict_unstructure_fn(cls, converter, **overrides)
-    if extra is None:
-        return base
-    extra_name = extra.name
-
-    def unstructure_with_extra(obj: Any) -> dict[str, Any]:
-        out: dict[str, Any] = base(obj)
-        for key, value in getattr(obj, extra_name).items():
-            out.setdefault(key, value)
-        return out
-
-    return unstructure_with_extra
+        hook = _field_hook(field)
+        value = "v"
+        if hook is not None:
+            env[f"h{index}"] = hook
+            value = f"h{index}(v)"
+        key = repr(wire_name(field))
+        lines.append(f"    v = obj.{field.name}")
+        if field.default is None:
+            lines.append(f"    if v is not None: out[{key}] = {value}")
+        elif isinstance(field.default, attrs.Factory) and field.default.factory in (  # type: ignore[arg-type]
+            list,
+            tuple,
+            dict,
+        ):
+            lines.append(f"    if v: out[{key}] = {value}")
+        else:
+            lines.append(f"    out[{key}] = {value}")
+    if extra is not None:
+        lines.append(f"    for k, v in obj.{extra.name}.items():")
+        lines.append("        if k not in out: out[k] = v")
+    lines.append("    return out")
+    exec(compile("\n".join(lines), f"<unstructure {cls.__qualname__}>", "exec"), env)
+    fn: Callable[[Any], dict[str, Any]] = env["unstructure"]
+    return fn
 
 
 converter.register_structure_hook_factory(attrs.has, _make_structure)
@@ -207,11 +436,50 @@ converter.register_unstructure_hook_factory(attrs.has, _make_unstructure)
 # -- entry points ---------------------------------------------------------------------------
 
 
+def _problems(exc: BaseException, path: str) -> list[tuple[str, str]]:
+    """``($.wire.path, issue)`` pairs of a cattrs error tree, with wire names in the path."""
+    from cattrs.v import format_exception
+
+    out: list[tuple[str, str]] = []
+    if isinstance(exc, cattrs.IterableValidationError):
+        with_notes, without = exc.group_exceptions()
+        for sub, note in with_notes:
+            out.extend(_leaf_or_tree(sub, f"{path}[{note.index!r}]", note.type, format_exception))
+        out.extend((path, format_exception(sub, None)) for sub in without)
+    elif isinstance(exc, cattrs.ClassValidationError):
+        names: dict[str, str] = {}
+        cls = getattr(exc, "cl", None)
+        if cls is not None and attrs.has(cls):
+            names = {f.name: wire_name(f) for f in attrs.fields(cls)}
+        with_class_notes, without = exc.group_exceptions()
+        for sub, class_note in with_class_notes:
+            where = f"{path}.{names.get(class_note.name, class_note.name)}"
+            out.extend(_leaf_or_tree(sub, where, class_note.type, format_exception))
+        out.extend((path, format_exception(sub, None)) for sub in without)
+    else:
+        out.append((path, str(exc)))
+    return out
+
+
+def _leaf_or_tree(exc: BaseException, path: str, type_: Any, fmt: Any) -> list[tuple[str, str]]:
+    if isinstance(exc, (cattrs.ClassValidationError, cattrs.IterableValidationError)):
+        return _problems(exc, path)
+    if isinstance(exc, ValidationError) and exc.problems:
+        return [(path, p.issue) for p in exc.problems]
+    return [(path, str(fmt(exc, type_)))]
+
+
 def structure(data: Any, cls: type[T]) -> T:
-    """Build ``cls`` from decoded JSON; raise :class:`ValidationError` listing every problem."""
+    """Build ``cls`` from decoded JSON; raise :class:`ValidationError` listing every problem.
+
+    Problem paths use wire names: ``$.Detalle[0].QtyItem``.
+    """
     try:
         return converter.structure(data, cls)
-    except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
+    except cattrs.BaseValidationError as exc:
+        name = getattr(cls, "__name__", str(cls))
+        raise ValidationError(f"Could not read the data as {name}", _problems(exc, "$")) from exc
+    except (ValueError, TypeError, KeyError) as exc:
         raise ValidationError.from_structure_error(exc, cls) from exc
 
 

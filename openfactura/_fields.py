@@ -18,10 +18,13 @@ from typing import Any
 
 import attrs
 
-__all__ = ["EXTRA", "WIRE", "extra_field", "wire", "wire_name"]
+__all__ = ["AS_TEXT", "DIGITS", "EXTRA", "MAX_LENGTH", "WIRE", "extra_field", "wire", "wire_name"]
 
 WIRE = "openfactura.wire"
 EXTRA = "openfactura.extra"
+MAX_LENGTH = "openfactura.max_length"
+DIGITS = "openfactura.digits"
+AS_TEXT = "openfactura.as_text"
 
 
 def wire(
@@ -32,11 +35,25 @@ def wire(
     doc: str | None = None,
     converter: Any = None,
     validator: Any = None,
+    max_length: int | None = None,
+    digits: tuple[int, int] | None = None,
+    as_text: bool = False,
 ) -> Any:
-    """An attrs field whose JSON/XML name is ``name`` (exactly as the API spells it)."""
-    metadata = {WIRE: name}
+    """An attrs field whose JSON/XML name is ``name`` (exactly as the API spells it).
+
+    Schema facts used by local validation travel in the metadata too: ``max_length``
+    (characters), ``digits`` (``(integer digits, fraction digits)`` of a decimal) and
+    ``as_text`` (a number written on the wire as a JSON string, like ``TasaIVA: "19"``).
+    """
+    metadata: dict[str, Any] = {WIRE: name}
     if doc is not None:
         metadata["doc"] = doc
+    if max_length is not None:
+        metadata[MAX_LENGTH] = max_length
+    if digits is not None:
+        metadata[DIGITS] = digits
+    if as_text:
+        metadata[AS_TEXT] = True
     if factory is not None:
         return attrs.field(
             factory=factory, metadata=metadata, converter=converter, validator=validator

@@ -1,0 +1,350 @@
+"""Local validation: every problem Openfactura would refuse, listed at once, before sending.
+
+Problems are ``(field path, issue)`` pairs (:class:`~openfactura.ErrorDetail`) shaped like
+the API's ``details``: ``("Encabezado.Totales.MntNeto", "Monto erróneo : 1000 (expected
+1190)")``. Paths use wire names and 0-based list indexes (``Detalle[2].NmbItem``).
+
+Checks: RUT check digits; required fields per document type; ``Folio`` 0; line, reference
+and discount numbering; every amount against the totals engine (never "fixed", only
+reported); schema lengths and decimal digits; ``Referencia`` on notas; dates in order.
+
+Texts longer than the schema allows are problems by default. :func:`fit_lengths` returns a
+copy cut to the limits, warning with :class:`TruncationWarning` for each cut (Openfactura
+itself cuts ``NmbItem`` to 80 and ``GiroRecep`` to 40 but refuses other long texts).
+
+Usage::
+
+    from openfactura.dte import validate, ensure_valid
+
+    for field, issue in validate(factura):
+        print(field, issue)
+    factura = ensure_valid(factura)                 # raises ValidationError listing all
+    factura = ensure_valid(factura, truncate=True)  # cut long texts (with a warning) first
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from typing import Any, TypeVar, overload
+
+import attrs
+
+from .._exceptions import ErrorDetail, ValidationError
+from .._fields import DIGITS, EXTRA, MAX_LENGTH, wire_name
+from .._rut import Rut, normalize_rut_text
+from ._documents import Document, from_wire
+from ._enums import TipoDTE
+from ._totals import BOLETA_TYPES, EXPORT_TYPES, compute_totals, line_amount
+
+__all__ = ["TruncationWarning", "ensure_valid", "fit_lengths", "validate"]
+
+D = TypeVar("D", bound=Document)
+
+_NOTAS = frozenset(
+    {
+        TipoDTE.NOTA_DEBITO,
+        TipoDTE.NOTA_CREDITO,
+        TipoDTE.NOTA_DEBITO_EXPORTACION,
+        TipoDTE.NOTA_CREDITO_EXPORTACION,
+    }
+)
+_FIRST_DTE_DATE = dt.date(2003, 1, 1)
+
+
+class TruncationWarning(UserWarning):
+    """A text was cut to the schema's maximum length by :func:`fit_lengths`."""
+
+
+def validate(
+    doc: Document | Mapping[str, Any], *, iva_exceptional: bool = False
+) -> list[ErrorDetail]:
+    """Every problem of ``doc`` (a document or a ``dte`` dict) at once; empty when fine."""
+    if not isinstance(doc, Document):
+        try:
+            doc = from_wire(doc)
+        except ValidationError as exc:
+            return [ErrorDetail(_strip_root(p.field), p.issue) for p in exc.problems]
+    problems: list[ErrorDetail] = []
+    problems.extend(_check_fields(doc, ""))
+    problems.extend(_check_document(doc))
+    problems.extend(_check_amounts(doc, iva_exceptional))
+    return problems
+
+
+@overload
+def ensure_valid(doc: D, *, truncate: bool = ..., iva_exceptional: bool = ...) -> D: ...
+@overload
+def ensure_valid(
+    doc: Mapping[str, Any], *, truncate: bool = ..., iva_exceptional: bool = ...
+) -> Document: ...
+def ensure_valid(
+    doc: Document | Mapping[str, Any], *, truncate: bool = False, iva_exceptional: bool = False
+) -> Document:
+    """Return ``doc`` (cut to the schema lengths if ``truncate``) or raise ValidationError.
+
+    A ``dte`` dict is read into its document class first (structure errors are raised as
+    ValidationError too), and the document is returned.
+    """
+    if not isinstance(doc, Document):
+        doc = from_wire(doc)
+    if truncate:
+        doc = fit_lengths(doc)
+    problems = validate(doc, iva_exceptional=iva_exceptional)
+    if problems:
+        raise ValidationError(f"The {type(doc).__name__} has {len(problems)} problem(s)", problems)
+    return doc
+
+
+def fit_lengths(doc: D) -> D:
+    """A copy of ``doc`` with every text cut to its schema maximum (one warning per cut)."""
+    result: D = _fit(doc, "")
+    return result
+
+
+def _fit(obj: Any, path: str) -> Any:
+    changes: dict[str, Any] = {}
+    for field in attrs.fields(type(obj)):
+        if field.metadata.get(EXTRA):
+            continue
+        value = getattr(obj, field.name)
+        where = _join(path, wire_name(field))
+        limit = field.metadata.get(MAX_LENGTH)
+        if isinstance(value, str) and limit and len(value) > limit:
+            warnings.warn(
+                f"{where} cut to {limit} characters (was {len(value)})",
+                TruncationWarning,
+                stacklevel=4,
+            )
+            changes[field.name] = value[:limit]
+        elif isinstance(value, list):
+            new = []
+            for index, item in enumerate(value):
+                if attrs.has(type(item)):
+                    new.append(_fit(item, f"{where}[{index}]"))
+                elif isinstance(item, str) and limit and len(item) > limit:
+                    warnings.warn(
+                        f"{where}[{index}] cut to {limit} characters",
+                        TruncationWarning,
+                        stacklevel=4,
+                    )
+                    new.append(item[:limit])
+                else:
+                    new.append(item)
+            if any(a is not b for a, b in zip(new, value, strict=True)):
+                changes[field.name] = new
+        elif attrs.has(type(value)):
+            fitted = _fit(value, where)
+            if fitted is not value:
+                changes[field.name] = fitted
+    return attrs.evolve(obj, **changes) if changes else obj
+
+
+# -- generic field checks (RUT, lengths, digits, dates) ------------------------------------
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def _strip_root(path: str) -> str:
+    return path[2:] if path.startswith("$.") else path.lstrip("$")
+
+
+def _walk(obj: Any, path: str) -> Iterator[tuple[attrs.Attribute[Any], str, Any]]:
+    for field in attrs.fields(type(obj)):
+        if field.metadata.get(EXTRA):
+            continue
+        value = getattr(obj, field.name)
+        where = _join(path, wire_name(field))
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                if attrs.has(type(item)):
+                    yield from _walk(item, f"{where}[{index}]")
+                else:
+                    yield field, f"{where}[{index}]", item
+        elif attrs.has(type(value)):
+            yield from _walk(value, where)
+        else:
+            yield field, where, value
+
+
+def _check_fields(doc: Any, path: str) -> Iterator[ErrorDetail]:
+    for field, where, value in _walk(doc, path):
+        if value is None:
+            continue
+        converter: Any = field.converter
+        if converter is normalize_rut_text and not Rut.is_valid(value):
+            yield ErrorDetail(where, _rut_issue(value))
+        limit = field.metadata.get(MAX_LENGTH)
+        if limit and isinstance(value, str) and len(value) > limit:
+            yield ErrorDetail(where, f"Largo máximo {limit} caracteres (tiene {len(value)})")
+        digits = field.metadata.get(DIGITS)
+        if digits and isinstance(value, (Decimal, int)):
+            yield from _check_digits(where, Decimal(value), digits)
+
+
+def _rut_issue(value: Any) -> str:
+    try:
+        Rut(value)
+    except ValidationError as exc:
+        return f"RUT inválido: {exc.problems[0].issue}"
+    return "RUT inválido"  # pragma: no cover - is_valid said no
+
+
+def _check_digits(where: str, value: Decimal, digits: tuple[int, int]) -> Iterator[ErrorDetail]:
+    integer, fraction = digits
+    sign, _digits, exponent = value.normalize().as_tuple()
+    if sign:
+        yield ErrorDetail(where, f"Valor negativo no permitido: {value}")
+    if isinstance(exponent, int) and -exponent > fraction:
+        yield ErrorDetail(where, f"Máximo {fraction} decimales: {value}")
+    if abs(value) >= Decimal(10) ** integer:
+        yield ErrorDetail(where, f"Máximo {integer} dígitos enteros: {value}")
+
+
+# -- per-type rules --------------------------------------------------------------------------
+
+
+def _check_document(doc: Any) -> Iterator[ErrorDetail]:
+    tipo = doc.TIPO
+    enc = doc.encabezado
+    id_doc = enc.id_doc
+    if id_doc.tipo_dte != tipo:
+        yield ErrorDetail(
+            "Encabezado.IdDoc.TipoDTE",
+            f"{int(id_doc.tipo_dte)} no corresponde a {type(doc).__name__} ({int(tipo)})",
+        )
+    if id_doc.folio != 0:
+        yield ErrorDetail("Encabezado.IdDoc.Folio", "Debe ser 0: Openfactura asigna el folio")
+    if id_doc.fch_emis < _FIRST_DTE_DATE:
+        yield ErrorDetail("Encabezado.IdDoc.FchEmis", f"Fecha Incorrecta: {id_doc.fch_emis}")
+    desde = getattr(id_doc, "periodo_desde", None)
+    hasta = getattr(id_doc, "periodo_hasta", None)
+    if desde and hasta and desde > hasta:
+        yield ErrorDetail("Encabezado.IdDoc.PeriodoHasta", "Anterior a PeriodoDesde")
+    venc = getattr(id_doc, "fch_venc", None)
+    if venc and venc < id_doc.fch_emis:
+        yield ErrorDetail("Encabezado.IdDoc.FchVenc", "Anterior a FchEmis")
+
+    boleta = tipo in BOLETA_TYPES
+    if boleta:
+        for name in ("RznSocEmisor", "GiroEmisor", "DirOrigen", "CmnaOrigen"):
+            yield from _required(enc.emisor, name, "Encabezado.Emisor")
+    else:
+        for name in ("DirOrigen", "CmnaOrigen"):
+            yield from _required(enc.emisor, name, "Encabezado.Emisor")
+        for name in ("GiroRecep", "DirRecep", "CmnaRecep"):
+            yield from _required(enc.receptor, name, "Encabezado.Receptor")
+        if not enc.emisor.acteco:
+            yield ErrorDetail("Encabezado.Emisor.Acteco", "Requerido")
+    if tipo == TipoDTE.GUIA_DESPACHO and id_doc.ind_traslado is None:
+        yield ErrorDetail("Encabezado.IdDoc.IndTraslado", "Requerido en guías de despacho (52)")
+    if tipo in _NOTAS and not doc.referencia:
+        yield ErrorDetail("Referencia", f"Requerida en notas ({int(tipo)})")
+    if tipo == TipoDTE.LIQUIDACION_FACTURA and not doc.comisiones:
+        yield ErrorDetail("Comisiones", "Requeridas en liquidaciones-factura (43)")
+
+    limit = 1000 if boleta else 60
+    if not doc.detalle:
+        yield ErrorDetail("Detalle", "Requerido: al menos una línea")
+    elif len(doc.detalle) > limit:
+        yield ErrorDetail("Detalle", f"Máximo {limit} líneas (tiene {len(doc.detalle)})")
+    for index, line in enumerate(doc.detalle):
+        where = f"Detalle[{index}]"
+        if line.nro_lin_det != index + 1:
+            yield ErrorDetail(f"{where}.NroLinDet", f"Debe ser {index + 1}")
+        if line.monto_item is None:
+            yield ErrorDetail(f"{where}.MontoItem", "Requerido")
+    for section, number_field, wire in (
+        ("dsc_rcg_global", "nro_lin_dr", "NroLinDR"),
+        ("referencia", "nro_lin_ref", "NroLinRef"),
+        ("comisiones", "nro_lin_com", "NroLinCom"),
+    ):
+        for index, item in enumerate(getattr(doc, section, ())):
+            if getattr(item, number_field) != index + 1:
+                section_wire = {"dsc_rcg_global": "DscRcgGlobal"}.get(section, section.capitalize())
+                yield ErrorDetail(f"{section_wire}[{index}].{wire}", f"Debe ser {index + 1}")
+    if tipo in _NOTAS or tipo not in BOLETA_TYPES:
+        for index, ref in enumerate(doc.referencia):
+            if getattr(ref, "fch_ref", None) and ref.fch_ref > id_doc.fch_emis + dt.timedelta(1):
+                yield ErrorDetail(f"Referencia[{index}].FchRef", "Posterior a FchEmis")
+
+
+def _required(obj: Any, wire: str, path: str) -> Iterator[ErrorDetail]:
+    for field in attrs.fields(type(obj)):
+        if wire_name(field) == wire and getattr(obj, field.name) in (None, ""):
+            yield ErrorDetail(f"{path}.{wire}", "Requerido")
+
+
+# -- amounts ---------------------------------------------------------------------------------
+
+
+def _check_amounts(doc: Any, iva_exceptional: bool) -> Iterator[ErrorDetail]:
+    export = doc.TIPO in EXPORT_TYPES
+    for index, line in enumerate(doc.detalle):
+        if line.monto_item is None or line.prc_item is None:
+            continue
+        expected = line_amount(line, export=export)
+        if expected != line.monto_item:
+            yield _mismatch(f"Detalle[{index}].MontoItem", line.monto_item, expected)
+    totales = doc.encabezado.totales
+    options: dict[str, Any] = {}
+    if export:
+        options["tpo_moneda"] = totales.tpo_moneda
+    else:
+        options["saldo_anterior"] = totales.saldo_anterior
+        if doc.TIPO not in BOLETA_TYPES and totales.impto_reten:
+            options["impto_reten"] = totales.impto_reten
+    try:
+        expected_totals = compute_totals(
+            doc.TIPO,
+            doc.detalle,
+            getattr(doc, "dsc_rcg_global", ()),
+            iva_exceptional=iva_exceptional,
+            **options,
+        )
+    except ValueError as exc:
+        yield ErrorDetail("Encabezado.Totales.ImptoReten", str(exc))
+        return
+    for field in attrs.fields(type(totales)):
+        if field.metadata.get(EXTRA) or field.name == "impto_reten":
+            continue
+        given = getattr(totales, field.name)
+        expected_value = getattr(expected_totals, field.name, None)
+        if field.name == "tasa_iva":
+            if (given is None) != (expected_value is None) or (
+                given is not None and Decimal(given) != expected_value
+            ):
+                yield ErrorDetail(
+                    "Encabezado.Totales.TasaIVA",
+                    f"Debe ser {expected_value}" if expected_value else "No corresponde",
+                )
+            continue
+        if (given or 0) != (expected_value or 0):
+            yield _mismatch(f"Encabezado.Totales.{wire_name(field)}", given, expected_value)
+    if doc.TIPO not in BOLETA_TYPES and not export:
+        given_taxes = {str(t.tipo_imp): t.monto_imp for t in totales.impto_reten}
+        try:
+            computed = compute_totals(doc.TIPO, doc.detalle, getattr(doc, "dsc_rcg_global", ()))
+        except ValueError:
+            return
+        for tax in getattr(computed, "impto_reten", []):
+            if tax.tipo_imp in given_taxes and given_taxes[tax.tipo_imp] != tax.monto_imp:
+                yield _mismatch(
+                    f"Encabezado.Totales.ImptoReten[{tax.tipo_imp}].MontoImp",
+                    given_taxes[tax.tipo_imp],
+                    tax.monto_imp,
+                )
+            elif tax.tipo_imp not in given_taxes:
+                yield ErrorDetail(
+                    "Encabezado.Totales.ImptoReten", f"Falta el impuesto {tax.tipo_imp}"
+                )
+
+
+def _mismatch(path: str, given: Any, expected: Any) -> ErrorDetail:
+    return ErrorDetail(
+        path, f"Monto erróneo : {given} (expected {expected if expected is not None else 'none'})"
+    )

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import pickle
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import openfactura
+from openfactura._converter import structure, unstructure
+from openfactura._rut import Rut, compute_dv
+
+
+@pytest.mark.parametrize("text", ["76.795.561-8", "76795561-8", "767955618", " 76795561-8 "])
+def test_parses_every_spelling(text: str) -> None:
+    rut = Rut(text)
+    assert str(rut) == "76795561-8"
+    assert rut.body == 76795561
+    assert rut.dv == "8"
+    assert rut.format(dots=True) == "76.795.561-8"
+    assert rut.format() == "76795561-8"
+
+
+@pytest.mark.parametrize("text", ["10.000.013-k", "10000013-K", "10000013k"])
+def test_k_in_either_case(text: str) -> None:
+    assert Rut(text).dv == "K"
+    assert str(Rut(text)) == "10000013-K"
+
+
+@pytest.mark.parametrize("bad", ["76795561-7", "abc", "", "-8", "76795561-X", "0-0"])
+def test_invalid_raises_naming_the_value(bad: str) -> None:
+    with pytest.raises(openfactura.ValidationError) as info:
+        Rut(bad)
+    assert repr(bad) in str(info.value)
+    assert not Rut.is_valid(bad)
+
+
+def test_wrong_check_digit_says_which_is_expected() -> None:
+    with pytest.raises(openfactura.ValidationError, match="expected 8"):
+        Rut("76795561-7")
+
+
+def test_value_semantics() -> None:
+    a, b = Rut("76.795.561-8"), Rut("767955618")
+    assert a == b and hash(a) == hash(b)
+    assert len({a, b}) == 1
+    assert Rut("66666666-6") < Rut("76795561-8")
+    assert a != "76795561-8"
+    assert repr(a) == "Rut('76795561-8')"
+    assert pickle.loads(pickle.dumps(a)) == a
+    with pytest.raises(AttributeError):
+        a._body = 1  # type: ignore[misc]
+
+
+def test_from_parts_and_known_ruts() -> None:
+    assert Rut.from_parts(76795561) == Rut("76795561-8")
+    assert Rut.is_valid("76430498-5")
+    assert Rut.is_valid("66666666-6")
+    assert Rut.is_valid(Rut("66666666-6"))
+    assert not Rut.is_valid(None)
+
+
+def test_converter_hooks() -> None:
+    assert structure("76.795.561-8", Rut) == Rut("76795561-8")
+    assert unstructure(Rut("767955618")) == "76795561-8"
+    with pytest.raises(openfactura.ValidationError):
+        structure("76795561-7", Rut)
+
+
+@given(st.integers(min_value=1, max_value=99_999_999))
+def test_every_body_round_trips(body: int) -> None:
+    rut = Rut.from_parts(body)
+    assert Rut(rut.format(dots=True)) == rut
+    assert Rut(f"{body}{rut.dv.lower()}") == rut
+    assert rut.dv == compute_dv(body)
+    wrong = next(d for d in "0123456789K" if d != rut.dv)
+    assert not Rut.is_valid(f"{body}-{wrong}")

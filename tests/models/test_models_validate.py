@@ -1,0 +1,169 @@
+"""Local validation: every problem at once, as (field path, issue) pairs."""
+
+from __future__ import annotations
+
+import warnings
+from decimal import Decimal
+
+import attrs
+import pytest
+from conftest import FCH, boleta_line, line, make_boleta_emisor, make_emisor, make_receptor
+
+import openfactura
+from openfactura import dte
+
+
+def _factura(**kw: object) -> dte.Factura:
+    return dte.Factura.build(
+        emisor=make_emisor(), receptor=make_receptor(), detalle=[line()], fch_emis=FCH, **kw
+    )  # type: ignore[arg-type]
+
+
+def test_valid_documents_have_no_problems() -> None:
+    assert _factura().validate() == []
+    assert dte.validate(_factura()) == []
+    assert dte.validate(_factura().to_wire()) == []
+    assert dte.ensure_valid(_factura()) == _factura()
+
+
+def test_every_problem_at_once() -> None:
+    doc = _factura()
+    enc = doc.encabezado
+    bad = attrs.evolve(
+        doc,
+        encabezado=attrs.evolve(
+            enc,
+            id_doc=attrs.evolve(enc.id_doc, folio=15),
+            emisor=attrs.evolve(enc.emisor, rut_emisor="76795561-7", cmna_origen=None),
+            receptor=attrs.evolve(enc.receptor, giro_recep="G" * 41),
+            totales=attrs.evolve(enc.totales, mnt_neto=1000),
+        ),
+        detalle=[attrs.evolve(doc.detalle[0], nro_lin_det=2, nmb_item="N" * 81, monto_item=1999)],
+    )
+    problems = dict(bad.validate())
+    assert problems["Encabezado.IdDoc.Folio"].startswith("Debe ser 0")
+    assert "expected 8" in problems["Encabezado.Emisor.RUTEmisor"]
+    assert problems["Encabezado.Emisor.CmnaOrigen"] == "Requerido"
+    assert "40" in problems["Encabezado.Receptor.GiroRecep"]
+    assert "80" in problems["Detalle[0].NmbItem"]
+    assert problems["Detalle[0].NroLinDet"] == "Debe ser 1"
+    assert problems["Detalle[0].MontoItem"] == "Monto erróneo : 1999 (expected 2000)"
+    assert problems["Encabezado.Totales.MntNeto"] == "Monto erróneo : 1000 (expected 1999)"
+    with pytest.raises(openfactura.ValidationError) as info:
+        dte.ensure_valid(bad)
+    assert len(info.value.problems) == len(bad.validate()) >= 8
+    assert "Encabezado.IdDoc.Folio" in str(info.value)
+
+
+def test_notas_need_a_referencia() -> None:
+    nota = dte.NotaCredito.build(
+        emisor=make_emisor(), receptor=make_receptor(), detalle=[line()], fch_emis=FCH
+    )
+    assert ("Referencia", "Requerida en notas (61)") in nota.validate()
+    ok = dte.NotaCredito.build(
+        emisor=make_emisor(),
+        receptor=make_receptor(),
+        detalle=[line()],
+        fch_emis=FCH,
+        referencia=[
+            dte.Referencia(
+                tpo_doc_ref="33",
+                folio_ref="109",
+                fch_ref=FCH,
+                cod_ref=dte.CodRef.ANULA,
+                razon_ref="Anula factura",
+            )
+        ],
+    )
+    assert ok.validate() == []
+    assert ok.to_wire()["Referencia"] == [
+        {
+            "NroLinRef": 1,
+            "TpoDocRef": "33",
+            "FolioRef": "109",
+            "FchRef": "2026-09-27",
+            "CodRef": 1,
+            "RazonRef": "Anula factura",
+        }
+    ]
+
+
+def test_guia_needs_ind_traslado() -> None:
+    guia = dte.GuiaDespacho.build(
+        emisor=make_emisor(), receptor=make_receptor(), detalle=[line()], fch_emis=FCH
+    )
+    assert any(f == "Encabezado.IdDoc.IndTraslado" for f, _ in guia.validate())
+    guia = dte.GuiaDespacho.build(
+        emisor=make_emisor(),
+        receptor=make_receptor(),
+        detalle=[line()],
+        fch_emis=FCH,
+        ind_traslado=dte.IndTraslado.VENTA,
+    )
+    assert guia.validate() == []
+
+
+def test_type_mismatch_and_boleta_requirements() -> None:
+    boleta = dte.Boleta.build(emisor=make_boleta_emisor(), detalle=[boleta_line()], fch_emis=FCH)
+    assert boleta.validate() == []
+    enc = boleta.encabezado
+    wrong = attrs.evolve(
+        boleta,
+        encabezado=attrs.evolve(
+            enc,
+            id_doc=attrs.evolve(enc.id_doc, tipo_dte=dte.TipoDTE.FACTURA),
+            emisor=attrs.evolve(enc.emisor, giro_emisor=None),
+        ),
+    )
+    fields = [f for f, _ in wrong.validate()]
+    assert "Encabezado.IdDoc.TipoDTE" in fields
+    assert "Encabezado.Emisor.GiroEmisor" in fields
+
+
+def test_dates_and_decimal_digits() -> None:
+    doc = _factura()
+    enc = doc.encabezado
+    bad = attrs.evolve(
+        doc,
+        encabezado=attrs.evolve(
+            enc,
+            id_doc=attrs.evolve(
+                enc.id_doc,
+                fch_venc=FCH.replace(day=1),
+                periodo_desde=FCH,
+                periodo_hasta=FCH.replace(day=2),
+            ),
+        ),
+        detalle=[attrs.evolve(doc.detalle[0], qty_item=Decimal("1.0000001"), monto_item=None)],
+    )
+    fields = dict(bad.validate())
+    assert "Encabezado.IdDoc.FchVenc" in fields
+    assert "Encabezado.IdDoc.PeriodoHasta" in fields
+    assert "decimales" in fields["Detalle[0].QtyItem"]
+    assert fields["Detalle[0].MontoItem"] == "Requerido"
+
+
+def test_dicts_are_validated_too_including_structure_errors() -> None:
+    data = _factura().to_wire()
+    data["Encabezado"]["Receptor"]["RUTRecep"] = "76430498-4"
+    assert [f for f, _ in dte.validate(data)] == ["Encabezado.Receptor.RUTRecep"]
+    del data["Encabezado"]["Emisor"]["RznSoc"]
+    data["Detalle"][0]["QtyItem"] = "many"
+    fields = [f for f, _ in dte.validate(data)]
+    assert "Encabezado.Emisor.RznSoc" in fields and "Detalle[0].QtyItem" in fields
+
+
+def test_truncate_policy() -> None:
+    long = attrs.evolve(
+        _factura(),
+        detalle=[attrs.evolve(line(name="N" * 100), nro_lin_det=1, monto_item=2000)],
+    )
+    assert any(f == "Detalle[0].NmbItem" for f, _ in long.validate())  # default: a problem
+    with pytest.raises(openfactura.ValidationError):
+        dte.ensure_valid(long)
+    with pytest.warns(dte.TruncationWarning, match=r"Detalle\[0\].NmbItem cut to 80"):
+        fixed = dte.ensure_valid(long, truncate=True)
+    assert fixed.detalle[0].nmb_item == "N" * 80
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert dte.fit_lengths(fixed) is fixed  # nothing to cut, no warning, same object
