@@ -33,9 +33,12 @@ from ._exceptions import (
     RateLimitError,
     ServerError,
     ValidationError,
+    WaitTimeoutError,
 )
 from ._ratelimit import DEFAULT_RATE_LIMITS, Limiter, MemoryLimiter, RateLimit
+from ._rut import Rut
 from ._version import __version__
+from .types import DocumentStatus, Filter, OpenfacturaWarning
 
 if TYPE_CHECKING:
     from ._redis_limiter import RedisLimiter
@@ -49,8 +52,10 @@ __all__ = [
     "AsyncOpenfactura",
     "AuthenticationError",
     "ConfigurationError",
+    "DocumentStatus",
     "DuplicateDocumentError",
     "ErrorDetail",
+    "Filter",
     "InvalidRequestError",
     "Limiter",
     "LimiterUnavailableError",
@@ -58,13 +63,16 @@ __all__ = [
     "NotFoundError",
     "Openfactura",
     "OpenfacturaError",
+    "OpenfacturaWarning",
     "OutcomeUnknownError",
     "PermissionDeniedError",
     "RateLimit",
     "RateLimitError",
     "RedisLimiter",
+    "Rut",
     "ServerError",
     "ValidationError",
+    "WaitTimeoutError",
     "__version__",
 ]
 

@@ -56,7 +56,7 @@ async def _tour(base_url: str) -> None:
     async with openfactura.AsyncOpenfactura(_DEMO_KEY, base_url=base_url) as client:
         print(f"client: {client!r}")
         org = await client.organization.get()
-        print(f"organization: {org['razonSocial']} ({org['rut']}), {org['comuna']}")
+        print(f"organization: {org.razon_social} ({org.rut}), {org.comuna}")
         started = time.monotonic()
         await asyncio.gather(*(client.organization.get() for _ in range(5)))
         print(
@@ -86,7 +86,7 @@ def main() -> None:
 def _blocking_tour(base_url: str) -> str:
     with openfactura.Openfactura(_DEMO_KEY, base_url=base_url) as client:
         org = client.organization.get()
-    return f"blocking client: {org['razonSocial']} (same methods, no await)"
+    return f"blocking client: {org.razon_social} (same methods, no await)"
 
 
 if __name__ == "__main__":

@@ -33,7 +33,10 @@ from ._ratelimit import (
 from ._retry import RetryPolicy
 from ._sync import LoopThread
 from ._transport import Response, SecretStr, Transport
+from .resources.documents import Documents, SyncDocuments
 from .resources.organization import Organization, SyncOrganization
+from .resources.registry import Registry, SyncRegistry
+from .resources.self_service import SelfServiceLinks, SyncSelfServiceLinks
 from .resources.taxpayers import SyncTaxpayers, Taxpayers
 
 __all__ = ["DEMO_API_KEYS", "ENVIRONMENTS", "AsyncOpenfactura", "Environment", "Openfactura"]
@@ -138,6 +141,21 @@ class AsyncOpenfactura:
         )
 
     # -- namespaces ---------------------------------------------------------------------------
+
+    @cached_property
+    def documents(self) -> Documents:
+        """Emit, read, list, wait for DTEs: :class:`~openfactura.resources.documents.Documents`."""
+        return Documents(self)
+
+    @cached_property
+    def registry(self) -> Registry:
+        """Sales/purchase registry: :class:`~openfactura.resources.registry.Registry`."""
+        return Registry(self)
+
+    @cached_property
+    def self_service(self) -> SelfServiceLinks:
+        """Self-service links: :class:`~openfactura.resources.self_service.SelfServiceLinks`."""
+        return SelfServiceLinks(self)
 
     @cached_property
     def organization(self) -> Organization:
@@ -265,6 +283,21 @@ class Openfactura:
     @property
     def limiter(self) -> Limiter | None:
         return self._async.limiter
+
+    @cached_property
+    def documents(self) -> SyncDocuments:
+        """Blocking :class:`~openfactura.resources.documents.Documents`."""
+        return SyncDocuments(self._async.documents, self._runner)
+
+    @cached_property
+    def registry(self) -> SyncRegistry:
+        """Blocking :class:`~openfactura.resources.registry.Registry`."""
+        return SyncRegistry(self._async.registry, self._runner)
+
+    @cached_property
+    def self_service(self) -> SyncSelfServiceLinks:
+        """Blocking :class:`~openfactura.resources.self_service.SelfServiceLinks`."""
+        return SyncSelfServiceLinks(self._async.self_service, self._runner)
 
     @cached_property
     def organization(self) -> SyncOrganization:

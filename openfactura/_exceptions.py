@@ -17,6 +17,8 @@ The hierarchy::
     │   └── APITimeoutError         no answer in time
     ├── OutcomeUnknownError         an emission may or may not have happened: re-send it
     │                               with the same ``idempotency_key``
+    ├── WaitTimeoutError            ``documents.wait``/``wait_many`` gave up: the SII has
+    │                               not decided yet (also a ``TimeoutError``)
     └── LimiterUnavailableError     the shared rate limiter (Redis) cannot be reached and
                                     ``RedisLimiter(on_redis_error="raise")`` was asked for
 
@@ -54,6 +56,7 @@ __all__ = [
     "RateLimitError",
     "ServerError",
     "ValidationError",
+    "WaitTimeoutError",
     "make_api_error",
     "parse_try_again_seconds",
 ]
@@ -350,3 +353,21 @@ def _fallback_message(status: int, body: Any) -> str:
         snippet = " ".join(re.sub(r"<[^>]+>", " ", body).split())[:200]
         return f"Unexpected non-JSON answer: {snippet}"
     return f"HTTP {status} without an error message"
+
+
+class WaitTimeoutError(OpenfacturaError, TimeoutError):
+    """``documents.wait``/``wait_many`` ran out of time before a final status.
+
+    ``tokens`` are the documents still undecided; ``statuses`` maps each to its last known
+    status text (``"Pendiente"``, ``"Sin estado"``...); ``timeout`` is the time allowed.
+    Nothing is wrong with the documents: the SII usually answers within minutes, so
+    waiting again later is fine.
+    """
+
+    def __init__(
+        self, message: str, *, tokens: Iterable[str], statuses: Mapping[str, str], timeout: float
+    ) -> None:
+        self.tokens: list[str] = list(tokens)
+        self.statuses: dict[str, str] = dict(statuses)
+        self.timeout = timeout
+        super().__init__(message)

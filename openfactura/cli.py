@@ -6,7 +6,7 @@ sandbox of the API until interrupted; point any client at it::
     openfactura sandbox --port 8080 &
     python -c "import openfactura; c = openfactura.Openfactura(
         '928e15a2d14d4a6292345f04960f4bd3', base_url='http://127.0.0.1:8080');
-        print(c.organization.get()['razonSocial']); c.close()"
+        print(c.organization.get().razon_social); c.close()"
 """
 
 from __future__ import annotations

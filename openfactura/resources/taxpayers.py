@@ -3,31 +3,51 @@
 Usage::
 
     record = await client.taxpayers.get("76795561-8")
+    print(record.razon_social, [a.giro for a in record.actividades])
 """
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import quote
-
+from .._converter import structure
+from .._exceptions import NotFoundError
+from ..types.taxpayer import Taxpayer
 from ._base import AsyncResource, SyncResource
+from ._common import RutLike, as_rut, mapping_body, segment
 
 __all__ = ["SyncTaxpayers", "Taxpayers"]
 
 
 class Taxpayers(AsyncResource):
-    """Taxpayer look-ups (GET ``/v2/dte/taxpayer/{rut}``)."""
+    """Taxpayer look-ups (E12)."""
 
     __slots__ = ()
 
-    async def get(self, rut: str) -> Any:
-        """The SII record of ``rut`` (``"76795561-8"``, with hyphen and check digit).
+    async def get(self, rut: RutLike) -> Taxpayer:
+        """The SII record of ``rut`` (``"76795561-8"``, ``"76.795.561-8"``, ``Rut``, body ``int``).
 
-        >>> await client.taxpayers.get("76795561-8")  # doctest: +SKIP
+        Calls ``GET /v2/dte/taxpayer/{rut}``. The API answers an unknown RUT with HTTP 200
+        and every field ``null``; this method raises :class:`NotFoundError` for it instead
+        of returning a half-empty record.
+
+        >>> record = await client.taxpayers.get("76795561-8")  # doctest: +SKIP
+        >>> record.razon_social  # doctest: +SKIP
+
+        Raises :class:`NotFoundError` (unknown RUT), :class:`ValidationError` (not a valid
+        RUT: nothing sent), and the usual API errors.
         """
-        path = f"/v2/dte/taxpayer/{quote(str(rut), safe='')}"
-        response = await self._client._request("GET", path)
-        return response.data
+        value = as_rut("rut", rut)
+        answer = await self._client._request("GET", f"/v2/dte/taxpayer/{segment(str(value))}")
+        data = mapping_body(answer, "the taxpayer")
+        record = structure(data, Taxpayer)
+        if not record.found:
+            raise NotFoundError(
+                f"The SII has no taxpayer with RUT {value}",
+                status=answer.status,
+                body=data,
+                headers=answer.headers,
+                hint="Check the RUT; the API answers unknown RUTs with empty fields.",
+            )
+        return record
 
 
 class SyncTaxpayers(SyncResource[Taxpayers]):
@@ -35,6 +55,6 @@ class SyncTaxpayers(SyncResource[Taxpayers]):
 
     __slots__ = ()
 
-    def get(self, rut: str) -> Any:
+    def get(self, rut: RutLike) -> Taxpayer:
         """See :meth:`Taxpayers.get`."""
         return self._run(self._async.get(rut))

@@ -37,7 +37,7 @@ def test_sandbox_command_serves_the_api(tmp_path: Path) -> None:
                     break
                 except openfactura.APIConnectionError:
                     assert time.monotonic() < deadline
-        assert org["razonSocial"] == "HAULMER SPA"
+        assert org.razon_social == "HAULMER SPA"
     finally:
         proc.terminate()
         proc.wait(10)

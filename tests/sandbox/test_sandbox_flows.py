@@ -59,7 +59,7 @@ async def test_transient_5xx_are_retried_for_reads(
 ) -> None:
     fake.fail_next(2, status=503, path="/v2/dte/organization")
     org = await client.organization.get()
-    assert org["rut"] == "76795561-8"
+    assert str(org.rut) == "76795561-8"
     assert [r.status for r in fake.requests] == [503, 503, 200]
 
 
@@ -76,7 +76,7 @@ async def test_latin1_answers_decode(
 ) -> None:
     fake.latin1_next(1)
     org = await client.organization.get()
-    assert org["comuna"] == "Curicó"
+    assert org.comuna == "Curicó"
 
 
 async def test_typed_errors_from_the_sandbox(client: openfactura.AsyncOpenfactura) -> None:
@@ -100,13 +100,13 @@ async def test_plugin_fixtures_async(
     openfactura_fake: FakeOpenfactura, openfactura_client: openfactura.AsyncOpenfactura
 ) -> None:
     results = await asyncio.gather(*(openfactura_client.organization.get() for _ in range(40)))
-    assert all(r["rut"] == "76795561-8" for r in results)
+    assert all(str(r.rut) == "76795561-8" for r in results)
     assert not any(r.rate_limited for r in openfactura_fake.requests)  # compressed limits kept
 
 
 def test_plugin_fixtures_sync(
     openfactura_fake: FakeOpenfactura, openfactura_sync_client: openfactura.Openfactura
 ) -> None:
-    assert openfactura_sync_client.taxpayers.get("76430498-5")["razonSocial"] == "HOSTY SPA"
+    assert openfactura_sync_client.taxpayers.get("76430498-5").razon_social == "HOSTY SPA"
     assert openfactura_fake.requests[-1].path == "/v2/dte/taxpayer/76430498-5"
     assert openfactura_fake.rate_limits == COMPRESSED_LIMITS
