@@ -273,8 +273,17 @@ class _Pacers:
         with self._lock:
             pacer = self._by_loop.get(loop)
             if pacer is None:
+                # An AsyncLimiter holds its loop, so the weak key alone never lets go of
+                # it: drop the pacers of closed loops (one asyncio.run() after another).
+                for old in [old for old in self._by_loop if old.is_closed()]:
+                    del self._by_loop[old]
                 pacer = self._by_loop[loop] = self._plan.limiter()
             return pacer
+
+    def reset_after_fork(self) -> None:
+        """In a forked child: a fresh lock, and no pacer of the parent's loops."""
+        self._lock = threading.Lock()
+        self._by_loop = weakref.WeakKeyDictionary()
 
 
 class MemoryLimiter:
@@ -310,8 +319,7 @@ class MemoryLimiter:
         self._lock = threading.Lock()
         for log, pacers in self._scopes.values():
             log._lock = threading.Lock()
-            pacers._lock = threading.Lock()
-            pacers._by_loop = weakref.WeakKeyDictionary()
+            pacers.reset_after_fork()
 
     def _scope(self, scope: str) -> tuple[SlidingLog, _Pacers]:
         with self._lock:

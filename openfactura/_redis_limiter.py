@@ -14,37 +14,47 @@ Usage::
 
 How it works
 ------------
-* **Admission** is one Lua script per attempt (atomic, no read-then-write race): for every
-  window it drops entries older than ``W_i + J_i`` (the jitter margin of
-  :mod:`openfactura._ratelimit`), and admits the request only if every window has room
-  *and* the key is not paused; otherwise it returns how long to wait. Times come from
-  the Redis server's clock (``TIME``), so clock skew between hosts cannot break a window.
+* **Admission** is one Lua script per attempt (atomic, no read-then-write race): every
+  window keeps its newest ``N_i`` admission times, and a request is admitted only if
+  fewer than ``N_i`` of them fall in the last ``W_i + J_i`` seconds (the jitter margin of
+  :mod:`openfactura._ratelimit`) for every window *and* the key is not paused; otherwise
+  the script returns how long to wait. Times come from the Redis server's clock
+  (``TIME``), so clock skew between hosts cannot break a window.
 * **Pacing** inside each process is the same aiolimiter bucket as in-process, so one busy
   process spends the budget smoothly and the first request after idle goes at once.
 * **A 429** seen by any process sets a pause deadline in Redis (extended, never
   shortened): every process of that key waits it out.
-* **Keys** are ``{prefix}:{scope}:...`` where ``scope`` is a hash of the API key and host
-  (never the key), and every key has a TTL slightly longer than its window, so nothing
-  grows without bound.
+* **Keys** are ``<prefix>:{<scope>}:...`` where ``scope`` is a hash of the API key and host
+  (never the key; in braces, a Redis Cluster hash tag), and every key has a TTL slightly
+  longer than its window, so nothing grows without bound.
+* **Connections**: one ``redis.asyncio`` client per event loop (they are loop-bound), so
+  the blocking client's loop thread and the app's loop can share one limiter. A loop's
+  connections close on :meth:`RedisLimiter.aclose` or when the loop shuts down
+  (``asyncio.run``, the blocking client's ``close()``); after a ``fork`` the child opens
+  its own.
 * **Faults**: if Redis cannot be reached, the limiter logs one warning on the
   ``openfactura`` logger and falls back to the process's own in-memory limiter (each
-  process then enforces the full budget on its own, so 429s become possible again), then
-  tries Redis again every ``retry_interval`` seconds and logs when it is back. With
+  process then enforces the full budget on its own, so 429s become possible again); every
+  ``retry_interval`` seconds one request tries Redis again (the others do not wait for
+  it), and the limiter logs when Redis is back. With
   ``on_redis_error="raise"`` it raises :class:`~openfactura.LimiterUnavailableError`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import threading
 import time
 import weakref
-from collections.abc import Iterable
-from typing import Any, Literal
+from collections.abc import AsyncGenerator, Iterable
+from typing import Literal
 
+import attrs
 import redis.asyncio as aioredis
+from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
 from ._exceptions import LimiterUnavailableError
@@ -64,24 +74,23 @@ logger = logging.getLogger("openfactura")
 # KEYS: one sorted set per window, then the pause key.
 # ARGV: a unique member id, then (max_calls, span in µs) per window.
 # Returns 0 when admitted, else the µs to wait.
+# Each set keeps only its newest max_calls admissions (like SlidingLog's bounded deque): a
+# request fits when the oldest of them is at least ``span`` old. Trimming by rank, not by
+# age, keeps the decision right even if processes disagree on the span (e.g. two SDK
+# versions with different jitter margins during a rolling deploy).
 _ADMIT = """
+if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local windows = #KEYS - 1
-local wait = 0
-local paused = redis.call('GET', KEYS[windows + 1])
-if paused then
-  wait = tonumber(paused) - now
-end
+local wait = tonumber(redis.call('GET', KEYS[windows + 1]) or '0') - now
 for i = 1, windows do
   local max_calls = tonumber(ARGV[2 * i])
   local span = tonumber(ARGV[2 * i + 1])
-  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - span)
-  local count = redis.call('ZCARD', KEYS[i])
-  if count >= max_calls then
-    local first = count - max_calls
-    local leaving = redis.call('ZRANGE', KEYS[i], first, first, 'WITHSCORES')
-    local w = tonumber(leaving[2]) + span - now
+  redis.call('ZREMRANGEBYRANK', KEYS[i], 0, -(max_calls + 1))
+  if redis.call('ZCARD', KEYS[i]) >= max_calls then
+    local oldest = redis.call('ZRANGE', KEYS[i], 0, 0, 'WITHSCORES')
+    local w = tonumber(oldest[2]) + span - now
     if w > wait then
       wait = w
     end
@@ -92,6 +101,7 @@ if wait > 0 then
 end
 for i = 1, windows do
   redis.call('ZADD', KEYS[i], now, ARGV[1])
+  redis.call('ZREMRANGEBYRANK', KEYS[i], 0, -(tonumber(ARGV[2 * i]) + 1))
   redis.call('PEXPIRE', KEYS[i], math.ceil(tonumber(ARGV[2 * i + 1]) / 1000) + 1000)
 end
 return 0
@@ -99,6 +109,7 @@ return 0
 
 # KEYS: the pause key. ARGV: pause length in µs. Extends, never shortens, a pause.
 _PAUSE = """
+if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local length = tonumber(ARGV[1])
@@ -112,19 +123,38 @@ return deadline
 
 OnRedisError = Literal["fallback", "raise"]
 
+_REDIS_ERRORS = (RedisError, OSError, asyncio.TimeoutError)
+
+
+@attrs.define(eq=False)
+class _LoopClient:
+    """The Redis client of one event loop, with its scripts and its shutdown guard."""
+
+    client: aioredis.Redis
+    admit: AsyncScript
+    pause: AsyncScript
+    owned: bool
+    guard: AsyncGenerator[None, None] | None = None
+
 
 class RedisLimiter:
     """A :class:`~openfactura.Limiter` whose budget lives in Redis, shared by every process.
 
-    :param url_or_client: a ``redis://`` URL, or a ``redis.asyncio.Redis`` client (its
-        connection settings are reused for other event loops: a redis client is bound to
-        the loop it first ran on).
+    :param url_or_client: a ``redis://`` URL, or a ``redis.asyncio.Redis`` client (used on
+        the first event loop that needs one; other loops get a client with the same
+        connection settings, since a redis client is bound to the loop it runs on). Give
+        such a client short socket timeouts, as the URL form does.
     :param limits: the windows to enforce, by default 3/s and 100/min.
     :param prefix: key prefix in Redis.
     :param on_redis_error: ``"fallback"`` (default: warn once, use the in-process limiter,
         retry Redis every ``retry_interval`` s) or ``"raise"``.
     :param jitter: network jitter allowance per window (seconds); default as in-process.
+    :param retry_interval: while Redis is down, one request per process tries it again
+        this often (the others go straight to the fallback).
     :param timeout: socket timeout towards Redis, short so a dead Redis stalls nothing.
+
+    Connections are per event loop. They are closed by :meth:`aclose` on that loop, or
+    when the loop shuts down (``asyncio.run``, the blocking client's ``close()``).
     """
 
     def __init__(
@@ -145,6 +175,7 @@ class RedisLimiter:
         self.prefix = prefix
         self.on_redis_error: OnRedisError = on_redis_error
         self.retry_interval = retry_interval
+        self._jitter = jitter
         self._timeout = timeout
         if isinstance(url_or_client, str):
             self._url: str | None = url_or_client
@@ -152,10 +183,11 @@ class RedisLimiter:
         else:
             self._url = None
             self._template = url_or_client
+        self._template_used = False
         self._lock = threading.Lock()
-        self._clients: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, tuple[aioredis.Redis, Any, Any]
-        ] = weakref.WeakKeyDictionary()
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopClient] = (
+            weakref.WeakKeyDictionary()
+        )
         self._pacers: dict[str, _Pacers] = {}
         self._spans_us = [
             round((limit.period_seconds + j) * 1_000_000)
@@ -166,32 +198,74 @@ class RedisLimiter:
         self._fallback: MemoryLimiter | None = None
         self._member_prefix = os.urandom(6).hex()
         self._counter = 0
+        _live_limiters.add(self)
 
     # -- plumbing -----------------------------------------------------------------------------
 
-    def _client(self) -> tuple[aioredis.Redis, Any, Any]:
+    def _new_client(self) -> tuple[aioredis.Redis, bool]:
+        """A client for the running loop, and whether we own (and so close) it."""
+        if self._template is None:
+            assert self._url is not None
+            return (
+                aioredis.Redis.from_url(
+                    self._url, socket_timeout=self._timeout, socket_connect_timeout=self._timeout
+                ),
+                True,
+            )
+        if not self._template_used:
+            self._template_used = True
+            return self._template, False
+        # Same connection class (TCP, TLS, unix socket) and settings, a pool of our own.
+        pool = self._template.connection_pool
+        copy = aioredis.ConnectionPool(
+            connection_class=pool.connection_class,
+            max_connections=pool.max_connections,
+            **pool.connection_kwargs,
+        )
+        client = aioredis.Redis(connection_pool=copy)
+        client.auto_close_connection_pool = True
+        return client, True
+
+    async def _client(self) -> _LoopClient:
         loop = asyncio.get_running_loop()
         with self._lock:
             entry = self._clients.get(loop)
-            if entry is None:
-                if self._template is not None and not self._clients:
-                    client = self._template
-                elif self._template is not None:
-                    kwargs = dict(self._template.connection_pool.connection_kwargs)
-                    client = aioredis.Redis(**kwargs)
-                else:
-                    assert self._url is not None
-                    client = aioredis.Redis.from_url(
-                        self._url,
-                        socket_timeout=self._timeout,
-                        socket_connect_timeout=self._timeout,
-                    )
-                entry = (client, client.register_script(_ADMIT), client.register_script(_PAUSE))
-                self._clients[loop] = entry
-            return entry
+            if entry is not None:
+                return entry
+            # A closed loop never runs again: forget its client (its sockets die with it).
+            stale = [self._clients.pop(old) for old in list(self._clients) if old.is_closed()]
+            client, owned = self._new_client()
+            entry = _LoopClient(
+                client, client.register_script(_ADMIT), client.register_script(_PAUSE), owned
+            )
+            self._clients[loop] = entry
+        for old_entry in stale:
+            _finish_guard(old_entry)
+        # An async generator left suspended is closed by loop.shutdown_asyncgens(), which
+        # asyncio.run() and the blocking client's loop thread call before closing the loop:
+        # the hook that closes this loop's connections on that loop.
+        guard = self._loop_guard(loop, entry)
+        await guard.__anext__()
+        entry.guard = guard
+        return entry
+
+    async def _loop_guard(
+        self, loop: asyncio.AbstractEventLoop, entry: _LoopClient
+    ) -> AsyncGenerator[None, None]:
+        try:
+            yield
+        finally:
+            with self._lock:
+                if self._clients.get(loop) is entry:
+                    del self._clients[loop]
+            if entry.owned and not loop.is_closed():
+                with contextlib.suppress(*_REDIS_ERRORS):
+                    await entry.client.aclose()
 
     def _keys(self, scope: str) -> list[str]:
-        base = f"{self.prefix}:{scope}"
+        # The scope in braces is a Redis Cluster hash tag: all keys of a scope share a slot,
+        # as one script touching them requires.
+        base = f"{self.prefix}:{{{scope}}}"
         windows = [f"{base}:w:{limit.max_calls}:{limit.period_seconds:g}" for limit in self.limits]
         return [*windows, f"{base}:pause"]
 
@@ -208,14 +282,23 @@ class RedisLimiter:
             return f"{self._member_prefix}:{os.getpid()}:{self._counter}"
 
     def _fallback_limiter(self) -> MemoryLimiter:
-        if self._fallback is None:
-            self._fallback = shared_memory_limiter(self.limits)
-        return self._fallback
+        with self._lock:
+            if self._fallback is None:
+                self._fallback = (
+                    shared_memory_limiter(self.limits)
+                    if self._jitter is None
+                    else MemoryLimiter(self.limits, jitter=self._jitter)
+                )
+            return self._fallback
 
     def _redis_failed(self, exc: BaseException) -> None:
         now = time.monotonic()
-        if self._down_since is None:
-            self._down_since = now
+        with self._lock:
+            first = self._down_since is None
+            if first:
+                self._down_since = now
+            self._next_try = now + self.retry_interval
+        if first:
             logger.warning(
                 "Redis rate limiter unreachable (%s); %s",
                 exc,
@@ -223,24 +306,30 @@ class RedisLimiter:
                 if self.on_redis_error == "fallback"
                 else "raising LimiterUnavailableError",
             )
-        self._next_try = now + self.retry_interval
         if self.on_redis_error == "raise":
             raise LimiterUnavailableError(f"The Redis rate limiter is unreachable: {exc}") from exc
 
     def _redis_ok(self) -> None:
-        if self._down_since is not None:
+        if self._down_since is None:
+            return
+        with self._lock:
+            since, self._down_since = self._down_since, None
+        if since is not None:
             logger.warning(
                 "Redis rate limiter reachable again after %.1fs; sharing the budget again",
-                time.monotonic() - self._down_since,
+                time.monotonic() - since,
             )
-            self._down_since = None
 
     def _use_fallback_now(self) -> bool:
-        return (
-            self.on_redis_error == "fallback"
-            and self._down_since is not None
-            and time.monotonic() < self._next_try
-        )
+        """While Redis is down, True except for one caller per ``retry_interval`` (the probe)."""
+        if self.on_redis_error != "fallback" or self._down_since is None:
+            return False
+        with self._lock:
+            now = time.monotonic()
+            if self._down_since is None or now >= self._next_try:
+                self._next_try = now + self.retry_interval
+                return False
+            return True
 
     @property
     def degraded(self) -> bool:
@@ -257,13 +346,13 @@ class RedisLimiter:
             if self._use_fallback_now():
                 await self._fallback_limiter().acquire(scope)
                 return time.monotonic() - started
-            args: list[Any] = [self._member()]
+            args: list[str | int] = [self._member()]
             for limit, span in zip(self.limits, self._spans_us, strict=True):
                 args += [limit.max_calls, span]
             try:
-                _, admit, _ = self._client()
-                wait_us = int(await admit(keys=keys, args=args))
-            except (RedisError, OSError, asyncio.TimeoutError) as exc:
+                entry = await self._client()
+                wait_us = int(await entry.admit(keys=keys, args=args))
+            except _REDIS_ERRORS as exc:
                 self._redis_failed(exc)
                 continue
             self._redis_ok()
@@ -273,24 +362,77 @@ class RedisLimiter:
 
     async def pause(self, scope: str, seconds: float) -> None:
         if self.on_redis_error == "fallback":
+            # Also locally, so the pause holds should Redis fail right now.
             await self._fallback_limiter().pause(scope, seconds)
+            if self._use_fallback_now():
+                return
         try:
-            _, _, pause = self._client()
-            await pause(keys=[self._keys(scope)[-1]], args=[int(max(0.0, seconds) * 1_000_000)])
-        except (RedisError, OSError, asyncio.TimeoutError) as exc:
+            entry = await self._client()
+            await entry.pause(
+                keys=[self._keys(scope)[-1]], args=[int(max(0.0, seconds) * 1_000_000)]
+            )
+        except _REDIS_ERRORS as exc:
             self._redis_failed(exc)
         else:
             self._redis_ok()
 
     async def aclose(self) -> None:
-        """Close the Redis connections this limiter opened on the running loop."""
+        """Close the Redis connections this limiter opened on the running loop.
+
+        The limiter stays usable: a later call on any loop connects again.
+        """
         loop = asyncio.get_running_loop()
         with self._lock:
             entry = self._clients.pop(loop, None)
-        if entry is not None and entry[0] is not self._template:
-            await entry[0].aclose()
+        if entry is None:
+            return
+        if entry.guard is not None:
+            await entry.guard.aclose()  # runs _loop_guard's finally: closes what we own
+        elif entry.owned:
+            await entry.client.aclose()
+
+    def _after_fork(self) -> None:
+        # A fork copies locks in whatever state another thread held them, and the parent's
+        # loops and sockets are not ours to touch: keep them alive, untouched, forever.
+        self._lock = threading.Lock()
+        _inherited_from_parent.extend(self._clients.values())
+        self._clients = weakref.WeakKeyDictionary()
+        for pacers in self._pacers.values():
+            pacers.reset_after_fork()
 
     def __repr__(self) -> str:
         limits = ", ".join(f"{lim.max_calls}/{lim.period_seconds:g}s" for lim in self.limits)
         state = "degraded (in-process fallback)" if self.degraded else "shared"
         return f"<RedisLimiter [{limits}] prefix={self.prefix!r} {state}>"
+
+
+def _finish_guard(entry: _LoopClient) -> None:
+    """Close the guard of a loop that closed without shutting its async generators down.
+
+    Its ``finally`` does not await anything on a closed loop, so one step finishes it; a
+    guard left suspended would ask its dead loop to close it when collected (an error).
+    """
+    if entry.guard is None:
+        return
+    closing = entry.guard.aclose()
+    try:
+        closing.send(None)
+    except StopIteration:
+        pass
+    except Exception:  # pragma: no cover - nothing in the finally block raises
+        logger.debug("could not finish a Redis limiter loop guard", exc_info=True)
+    else:  # pragma: no cover - the finally block never suspends on a closed loop
+        closing.close()
+
+
+_live_limiters: weakref.WeakSet[RedisLimiter] = weakref.WeakSet()
+_inherited_from_parent: list[object] = []
+
+
+def _after_fork_in_child() -> None:  # pragma: no cover - runs in forked children
+    for limiter in list(_live_limiters):
+        limiter._after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

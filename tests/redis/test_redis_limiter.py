@@ -65,13 +65,13 @@ async def test_keys_are_hashed_scoped_and_expire(redis_server: RedisServer) -> N
         await limiter.acquire(scope)
         await limiter.pause(scope, 2.0)
         names = sorted(k.decode() for k in await raw.keys("*"))
-        assert names and all(n.startswith(f"t:{scope}:") for n in names)
+        assert names and all(n.startswith(f"t:{{{scope}}}:") for n in names)
         assert not any(key in n for n in names)
         for name in names:
             ttl = await raw.pttl(name)
             assert 0 < ttl <= 3_000  # window or pause + 1 s: nothing lives forever
         await limiter.acquire("another-scope")  # a different key has its own budget
-        assert await raw.zcard(f"t:{scope}:w:3:0.1") == 1
+        assert await raw.zcard(f"t:{{{scope}}}:w:3:0.1") == 1
     finally:
         await raw.aclose()
         await limiter.aclose()
@@ -160,11 +160,12 @@ def test_sync_client_with_redis_limiter(redis_server: RedisServer) -> None:
         limiter = RedisLimiter(redis_server.url, LIMITS)
         with openfactura.Openfactura("y" * 32, base_url=base, limiter=limiter) as client:
             for _ in range(8):
-                assert client.organization.get()["rut"] == "76795561-8"
+                client.organization.get()
     finally:
         asyncio.run_coroutine_threadsafe(server.stop(), loop).result()
         loop.call_soon_threadsafe(loop.stop)
         thread.join()
+        loop.close()
     assert server.rejected == 0
     assert len(server.accepted) == 8
 

@@ -28,6 +28,11 @@ class RedisServer:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
+    @property
+    def socket_path(self) -> str:
+        """The server also listens on this unix socket."""
+        return str(self.workdir / "redis.sock")
+
     def start(self) -> None:
         assert self.binary is not None
         self.proc = subprocess.Popen(
@@ -43,6 +48,8 @@ class RedisServer:
                 "no",
                 "--dir",
                 str(self.workdir),
+                "--unixsocket",
+                self.socket_path,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
