@@ -9,12 +9,24 @@ Usage::
             ...
 
 With the ``openfactura[testing]`` extra installed, pytest gets the fixtures
-``openfactura_fake``, ``openfactura_client`` and ``openfactura_sync_client``.
+``openfactura_fake``, ``openfactura_client`` and ``openfactura_sync_client``; the command
+``openfactura sandbox --port 8080`` runs the same sandbox as a process.
 """
 
 from __future__ import annotations
 
 from ._companies import DEMO_COMPANIES, Company
-from ._server import FakeOpenfactura, RequestRecord, StoredDocument
+from ._server import FakeOpenfactura, RequestRecord
+from ._store import ReceivedDocument, SelfServiceLink, StoredDocument
+from ._windows import window_overruns
 
-__all__ = ["DEMO_COMPANIES", "Company", "FakeOpenfactura", "RequestRecord", "StoredDocument"]
+__all__ = [
+    "DEMO_COMPANIES",
+    "Company",
+    "FakeOpenfactura",
+    "ReceivedDocument",
+    "RequestRecord",
+    "SelfServiceLink",
+    "StoredDocument",
+    "window_overruns",
+]

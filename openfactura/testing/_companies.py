@@ -13,9 +13,14 @@ DEFAULT_DOCUMENT_TYPES = (33, 34, 39, 41, 43, 46, 52, 56, 61)
 
 @attrs.frozen(kw_only=True)
 class Company:
-    """A taxpayer the sandbox knows; ``api_key`` authenticates as it."""
+    """A taxpayer the sandbox knows; ``api_key`` authenticates as it.
 
-    api_key: str
+    >>> Company(api_key="0123abcd" * 4, rut="77777777-7", razon_social="MI EMPRESA SPA",
+    ...         giro="SERVICIOS", acteco=620200, direccion="CALLE 1", comuna="Santiago",
+    ...         cdg_sii_sucur="1", folio_ranges=((33, 1, 50),))  # doctest: +SKIP
+    """
+
+    api_key: str = attrs.field(repr=False)
     rut: str
     razon_social: str
     giro: str
@@ -28,6 +33,18 @@ class Company:
     telefono: str = "0 0"
     document_types: tuple[int, ...] = DEFAULT_DOCUMENT_TYPES
     first_folio: int = 1000
+    folios_per_type: int = 100_000
+    folio_ranges: tuple[tuple[int, int, int], ...] = ()
+    """Explicit CAF ranges ``(tipo, first, last)``; other types get
+    ``first_folio .. first_folio + folios_per_type - 1``."""
+    resolucion: tuple[str, int] = ("2018-03-26", 0)
+
+    def folio_range(self, tipo: int) -> tuple[int, int]:
+        """First and last folio the sandbox hands out for ``tipo``."""
+        for kind, first, last in self.folio_ranges:
+            if kind == tipo:
+                return first, last
+        return self.first_folio, self.first_folio + self.folios_per_type - 1
 
     def organization(self) -> dict[str, Any]:
         """The body of ``GET /v2/dte/organization`` (E10)."""
@@ -42,7 +59,7 @@ class Company:
             "direccionRegional": "CURICÓ",
             "comuna": self.comuna,
             "ciudad": self.ciudad,
-            "resolucion": {"fecha": "2018-03-26", "numero": 0},
+            "resolucion": {"fecha": self.resolucion[0], "numero": self.resolucion[1]},
             "nombreFantasia": self.razon_social,
             "web": "",
             "sucursales": [],

@@ -9,7 +9,7 @@ Example::
 
     async def test_organization(openfactura_client):
         org = await openfactura_client.organization.get()
-        assert org["rut"] == "76795561-8"
+        assert org.rut == "76795561-8"
 """
 
 from __future__ import annotations
