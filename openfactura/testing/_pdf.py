@@ -1,7 +1,9 @@
 """The printed representation of a sandbox document: a one-page PDF made with fpdf2.
 
 ``LETTER`` (the API's default) is a letter page; ``80MM``/``80MMNOLOGO`` is an 80 mm roll
-as one long page. It shows what a real printout shows — issuer, the red box with RUT, type
+as one long page; ``LETTER_80MM`` is a letter page unless the document does not fit one
+(more lines and references than the letter page shows at its normal row height), then an
+80 mm roll. It shows what a real printout shows — issuer, the red box with RUT, type
 and folio, receiver, lines, references, totals, the timbre and, for the cedible copy, the
 receipt box of Ley 19.983 — and says clearly that it comes from a sandbox.
 
@@ -80,6 +82,21 @@ def _qty(value: Any) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
+# The letter page's lines table: first row's top, regular row height, and the bottom the
+# rows must end above (it moves up 6 mm per reference printed under the table).
+_LETTER_ROWS_TOP = 88.0
+_LETTER_ROW_H = 5.0
+
+
+def _letter_rows_bottom(refs: list[Any]) -> float:
+    return 196.0 - 6 * len(refs)
+
+
+def _fits_letter(lines: list[Any], refs: list[Any]) -> bool:
+    """Whether every line shows on the letter page at the regular row height."""
+    return len(lines) * _LETTER_ROW_H <= _letter_rows_bottom(refs) - _LETTER_ROWS_TOP
+
+
 def render_pdf(job: PrintJob) -> bytes:
     """The PDF file's bytes (always exactly one page)."""
     from fpdf import FPDF
@@ -90,7 +107,8 @@ def render_pdf(job: PrintJob) -> bytes:
     folio = id_doc.get("Folio", 0)
     lines = list(job.dte.get("Detalle") or [])
     refs = list(job.dte.get("Referencia") or [])
-    roll = job.layout.upper().startswith("80MM")
+    layout = job.layout.upper()
+    roll = layout.startswith("80MM") or (layout == "LETTER_80MM" and not _fits_letter(lines, refs))
     if roll:
         height = 150 + 8 * len(lines) + 8 * len(refs) + 6 * len(job.notes)
         height += 45 if job.cedible else 0
@@ -193,7 +211,7 @@ def _draw_letter(pdf: FPDF, job: PrintJob, name: str, lines: list[Any], refs: li
         pdf.set_font("Helvetica", "", 8)
         pdf.cell(width - 30, 5, _latin1(value)[:110])
     # Lines.
-    y = 82
+    y = _LETTER_ROWS_TOP - 6
     cols = [("Descripción", width - 95), ("Cant.", 20), ("Precio", 25), ("Desc.", 20)]
     cols.append(("Monto", 30))
     pdf.set_fill_color(235, 235, 235)
@@ -202,8 +220,10 @@ def _draw_letter(pdf: FPDF, job: PrintJob, name: str, lines: list[Any], refs: li
     for label, w in cols:
         pdf.cell(w, 6, _latin1(label), border=1, fill=True, align="C")
     y += 6
-    bottom = 196 - 6 * len(refs)
-    row_h = 5.0 if len(lines) * 5 <= bottom - y else max(3.2, (bottom - y) / max(len(lines), 1))
+    bottom = _letter_rows_bottom(refs)
+    row_h = (
+        _LETTER_ROW_H if _fits_letter(lines, refs) else max(3.2, (bottom - y) / max(len(lines), 1))
+    )
     fits = int((bottom - y) // row_h)
     shown = lines if len(lines) <= fits else lines[: fits - 1]
     pdf.set_font("Helvetica", "", 8 if row_h >= 4.5 else 6)

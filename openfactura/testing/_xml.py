@@ -1,16 +1,19 @@
 """The SII XML of a sandbox document: ISO-8859-1, with a clearly fake TED and signature.
 
 Facturas, notas and guías (33, 34, 46, 52, 56, 61) follow ``DTE_v10.xsd`` (element
-``DTE/Documento``); boletas (39, 41) follow ``BOLETADefType`` of ``EnvioBOLETA_v11.xsd``,
+``DTE/Documento``); liquidaciones-factura (43) follow its ``DTE/Liquidacion`` element;
+boletas (39, 41) follow ``BOLETADefType`` of ``EnvioBOLETA_v11.xsd``,
 the SII's boleta schema. Elements come out in schema order whatever the JSON order was;
 JSON keys the schema does not know are left out (the API would not print them either).
 Required elements the JSON may lack (``RznSocRecep`` of an anonymous boleta, the issuer's
-``Acteco`` on a boleta body) are filled from the sandbox's data.
+``Acteco`` on a boleta body; a liquidación's ``GiroRecep``/``DirRecep``/``CmnaRecep``,
+``TpoDocLiq`` and ``ValComExe``) are filled from the sandbox's data or with placeholders.
 
 The TED (timbre) and ``ds:Signature`` are structurally valid but **fake**: the CAF key,
 ``FRMA``, ``FRMT`` and ``SignatureValue`` say ``OPENFACTURA SANDBOX`` in base64, like the
 real development environment's simulated CAF they cannot be verified. ``DigestValue`` is
-the real SHA-1 of the ``Documento`` element as serialized here (not canonicalised).
+the real SHA-1 of the ``Documento`` (``Liquidacion``) element as serialized here (not
+canonicalised).
 
 Usage::
 
@@ -27,11 +30,12 @@ import xml.etree.ElementTree as ET
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["BOLETA_TYPES", "document_xml"]
+__all__ = ["BOLETA_TYPES", "LIQUIDACION", "document_xml"]
 
 SII = "http://www.sii.cl/SiiDte"
 DS = "http://www.w3.org/2000/09/xmldsig#"
 BOLETA_TYPES = frozenset({39, 41})
+LIQUIDACION = 43
 
 # (name, children) in schema order; children None for a simple element, with max length
 # for strings where a long value would break the schema.
@@ -185,6 +189,72 @@ _DTE_DOC: Spec = (
     ("Comisiones", _COMISIONES),
 )
 
+# ``DTE/Liquidacion`` (type 43): no guía/export fields, ``TpoDocLiq`` on every line, the
+# commissions both summed in ``Totales`` and itemised in ``Comisiones``; no ``DscRcgGlobal``.
+_LIQ_IDDOC: Spec = tuple(
+    item
+    for item in _DTE_IDDOC
+    if item[0] not in ("IndNoRebaja", "TipoDespacho", "IndTraslado", "TpoImpresion", "FmaPagExp")
+)
+_LIQ_EMISOR: Spec = tuple(
+    item for item in _DTE_EMISOR if item[0] not in ("GuiaExport", "IdAdicEmisor")
+)
+_LIQ_TOTALES: Spec = (
+    *_simple("MntNeto", "MntExe", "TasaIVA", "IVA", "IVAProp", "IVATerc"),
+    ("ImptoReten", _IMPTO),
+    ("Comisiones", _simple("ValComNeto", "ValComExe", "ValComIVA")),
+    *_simple("MntTotal", "MontoPeriodo", "SaldoAnterior", "VlrPagar"),
+)
+_LIQ_DETALLE: Spec = (
+    ("NroLinDet", None),
+    ("CdgItem", _CDG_ITEM),
+    ("TpoDocLiq", 3),
+    ("IndExe", None),
+    ("NmbItem", 80),
+    ("DscItem", 1000),
+    ("QtyRef", None),
+    ("UnmdRef", 4),
+    ("PrcRef", None),
+    ("QtyItem", None),
+    ("Subcantidad", (("SubQty", None), ("SubCod", 35))),
+    ("FchElabor", None),
+    ("FchVencim", None),
+    ("UnmdItem", 4),
+    ("PrcItem", None),
+    ("CodImpAdic", None),
+    ("MontoItem", None),
+)
+_SUBTOT: Spec = (
+    ("NroSTI", None),
+    ("GlosaSTI", 40),
+    *_simple("OrdenSTI", "SubTotNetoSTI", "SubTotIVASTI", "SubTotAdicSTI", "SubTotExeSTI"),
+    *_simple("ValSubtotSTI", "LineasDeta"),
+)
+_LIQ_REFERENCIA: Spec = (
+    ("NroLinRef", None),
+    ("TpoDocRef", 3),
+    ("IndGlobal", None),
+    ("FolioRef", 18),
+    ("FchRef", None),
+    ("CodRef", None),
+    ("RazonRef", 90),
+)
+_LIQ_DOC: Spec = (
+    (
+        "Encabezado",
+        (
+            ("IdDoc", _LIQ_IDDOC),
+            ("Emisor", _LIQ_EMISOR),
+            ("Receptor", _DTE_RECEPTOR),
+            ("Totales", _LIQ_TOTALES),
+        ),
+    ),
+    ("Detalle", _LIQ_DETALLE),
+    ("SubTotInfo", _SUBTOT),
+    ("Referencia", _LIQ_REFERENCIA),
+    ("Comisiones", _COMISIONES),
+)
+
 _BOL_DOC: Spec = (
     (
         "Encabezado",
@@ -328,7 +398,26 @@ def _normalised(dte: dict[str, Any], tipo: int, issuer_name: str, acteco: int) -
         receptor.setdefault("RznSocRecep", "SIN RAZON SOCIAL")
     enc["Emisor"] = emisor
     enc["Receptor"] = receptor
-    return dict(dte) | {"Encabezado": enc}
+    out = dict(dte) | {"Encabezado": enc}
+    if tipo == LIQUIDACION:
+        # The Liquidacion element requires what a factura's Receptor may omit.
+        emisor.setdefault("DirOrigen", "SIN DIRECCION")
+        for name, placeholder in (
+            ("GiroRecep", "SIN GIRO"),
+            ("DirRecep", "SIN DIRECCION"),
+            ("CmnaRecep", "SIN COMUNA"),
+        ):
+            if receptor.get(name) in (None, ""):
+                receptor[name] = placeholder
+        out["Detalle"] = [
+            line | {"TpoDocLiq": line.get("TpoDocLiq") or "33"} if isinstance(line, dict) else line
+            for line in dte.get("Detalle") or []
+        ]
+        out["Comisiones"] = [
+            {"ValComNeto": 0, "ValComExe": 0} | item if isinstance(item, dict) else item
+            for item in dte.get("Comisiones") or []
+        ]
+    return out
 
 
 def document_xml(
@@ -349,8 +438,12 @@ def document_xml(
     doc_id = f"F{folio}T{tipo}"
 
     root = ET.Element(_q("DTE"), {"version": "1.0"})
-    documento = ET.SubElement(root, _q("Documento"), {"ID": doc_id})
-    _fill(documento, _BOL_DOC if tipo in BOLETA_TYPES else _DTE_DOC, data)
+    if tipo == LIQUIDACION:
+        element, spec = "Liquidacion", _LIQ_DOC
+    else:
+        element, spec = "Documento", _BOL_DOC if tipo in BOLETA_TYPES else _DTE_DOC
+    documento = ET.SubElement(root, _q(element), {"ID": doc_id})
+    _fill(documento, spec, data)
 
     enc = data["Encabezado"]
     emisor, receptor = enc["Emisor"], enc["Receptor"]

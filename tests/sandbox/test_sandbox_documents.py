@@ -114,6 +114,65 @@ async def test_xml_validates_against_dte_v10(
     assert b"SANDBOX" in base64.b64decode(doc.findtext(".//{*}SignatureValue") or "")
 
 
+# A liquidación-factura: HAULMER sold HOSTY's goods on commission and settles the sale.
+LIQUIDACION = _variant(
+    43,
+    MntNeto=100000,
+    TasaIVA="19",
+    IVA=19000,
+    Comisiones={"ValComNeto": 10000, "ValComExe": 0, "ValComIVA": 1900},
+    MntTotal=119000,  # the sandbox (like the SDK) does not take the commissions off
+)
+LIQUIDACION["dte"]["Detalle"] = [
+    {
+        "NroLinDet": 1,
+        "TpoDocLiq": "33",
+        "NmbItem": "Venta por cuenta de HOSTY SPA",
+        "QtyItem": 2,
+        "PrcItem": 50000,
+        "MontoItem": 100000,
+    }
+]
+LIQUIDACION["dte"]["Comisiones"] = [
+    {
+        "NroLinCom": 1,
+        "TipoMovim": "C",
+        "Glosa": "Comisión por venta",
+        "TasaComision": 10,
+        "ValComNeto": 10000,
+        "ValComExe": 0,
+        "ValComIVA": 1900,
+    }
+]
+BARE_LIQUIDACION = _variant(43)  # no TpoDocLiq, Comisiones, receiver's giro or address
+for _name in ("GiroRecep", "DirRecep", "CmnaRecep"):
+    del BARE_LIQUIDACION["dte"]["Encabezado"]["Receptor"][_name]
+
+
+@pytest.mark.parametrize("body", [LIQUIDACION, BARE_LIQUIDACION], ids=["full", "bare"])
+async def test_liquidacion_xml_is_a_valid_liquidacion_element(
+    http: Any, dte_schema: etree.XMLSchema, body: dict[str, Any]
+) -> None:
+    status, answer = await http("POST", "/v2/dte/document", json=body)
+    assert status == 200, answer
+    _, read = await http("GET", f"/v2/dte/document/{answer['TOKEN']}/xml")
+    doc = etree.fromstring(base64.b64decode(read["xml"]))
+    assert dte_schema.validate(doc), dte_schema.error_log
+    ns = {"s": "http://www.sii.cl/SiiDte"}
+    liq = doc.find("s:Liquidacion", ns)
+    assert liq is not None and doc.find("s:Documento", ns) is None
+    assert liq.get("ID") == f"F{answer['FOLIO']}T43"
+    assert liq.findtext("s:Encabezado/s:IdDoc/s:TipoDTE", namespaces=ns) == "43"
+    assert liq.findtext("s:Detalle/s:TpoDocLiq", namespaces=ns) == "33"
+    assert liq.findtext("s:TED/s:DD/s:TD", namespaces=ns) == "43"
+    reference = doc.find(".//{*}Reference")
+    assert reference is not None and reference.get("URI") == f"#{liq.get('ID')}"
+    if body is LIQUIDACION:
+        totals = "s:Encabezado/s:Totales/s:Comisiones/s:ValComIVA"
+        assert liq.findtext(totals, namespaces=ns) == "1900"
+        assert liq.findtext("s:Comisiones/s:Glosa", namespaces=ns) == "Comisión por venta"
+
+
 async def test_boleta_xml_validates_against_the_boleta_schema(
     http: Any, boleta_schema: etree.XMLSchema
 ) -> None:
@@ -151,6 +210,52 @@ async def test_pdf_is_one_real_page_in_the_layout_chosen_at_emission(
     assert _pages(roll_pdf) == 1
     assert re.search(rb"/MediaBox\s*\[0 0 226\.77 ", roll_pdf)  # 80 mm wide
     assert fake.document(roll["TOKEN"]).layout == "80MM"
+
+
+def _factura_with_lines(count: int) -> dict[str, Any]:
+    body = copy.deepcopy(FACTURA)
+    line = body["dte"]["Detalle"][0]
+    body["dte"]["Detalle"] = [line | {"NroLinDet": n + 1} for n in range(count)]
+    net = 2000 * count
+    body["dte"]["Encabezado"]["Totales"] = {
+        "MntNeto": net,
+        "TasaIVA": "19",
+        "IVA": net * 19 // 100,
+        "MntTotal": net * 119 // 100,
+    }
+    return body
+
+
+@pytest.mark.parametrize(
+    ("count", "media_box"),
+    [(3, rb"\[0 0 612\.00 792\.00\]"), (40, rb"\[0 0 226\.77 ")],
+    ids=["fits-letter", "falls-back-to-80mm"],
+)
+async def test_letter_80mm_falls_back_to_a_roll_when_letter_does_not_fit(
+    http: Any, count: int, media_box: bytes
+) -> None:
+    body = _factura_with_lines(count) | {"response": ["FOLIO", "LETTER_80MM", "PDF"]}
+    status, answer = await http("POST", "/v2/dte/document", json=body)
+    assert status == 200, answer
+    for pdf in (
+        base64.b64decode(answer["PDF"]),
+        base64.b64decode((await http("GET", f"/v2/dte/document/{answer['TOKEN']}/pdf"))[1]["pdf"]),
+    ):
+        assert _pages(pdf) == 1
+        assert re.search(rb"/MediaBox\s*" + media_box, pdf)
+
+
+def test_letter_80mm_threshold_counts_references() -> None:
+    dte = _factura_with_lines(20)["dte"]
+    assert b"612.00 792.00" in render_pdf(PrintJob(dte=dte, layout="LETTER_80MM", compress=False))
+    dte["Referencia"] = [
+        {"NroLinRef": n + 1, "TpoDocRef": "801", "FolioRef": str(n), "FchRef": "2026-09-01"}
+        for n in range(3)
+    ]
+    roll = render_pdf(PrintJob(dte=dte, layout="LETTER_80MM", compress=False))
+    assert re.search(rb"/MediaBox\s*\[0 0 226\.77 ", roll)
+    # plain LETTER never falls back: it squeezes the rows onto the letter page
+    assert b"612.00 792.00" in render_pdf(PrintJob(dte=dte, compress=False))
 
 
 def test_pdf_shows_type_folio_parties_lines_and_totals() -> None:
