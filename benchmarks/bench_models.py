@@ -232,6 +232,34 @@ def main() -> None:
         f"{share:.1%} of a 1 ms local round trip (goal <= 2 %)"
     )
     print("validate():", f"{1e6 / rate(doc.validate):.0f} µs per document")
+    emission = sandbox_round_trip(doc)
+    print(
+        f"a real local round trip (emitting this factura to the local sandbox, limits off): "
+        f"{emission * 1e3:.2f} ms; structure + unstructure = {total_s / emission:.1%} of it"
+    )
+
+
+def sandbox_round_trip(doc: dte.Factura, runs: int = 60) -> float:
+    """Median seconds of ``documents.emit(doc, validate=False)`` against the local sandbox."""
+    import asyncio
+    import statistics
+
+    import openfactura
+    from openfactura.testing import FakeOpenfactura
+
+    async def measure() -> float:
+        async with FakeOpenfactura(rate_limits=None) as fake:
+            async with openfactura.AsyncOpenfactura(
+                fake.api_key, base_url=fake.base_url, rate_limits=None
+            ) as client:
+                times = []
+                for _ in range(runs):
+                    started = time.perf_counter()
+                    await client.documents.emit(doc, validate=False)
+                    times.append(time.perf_counter() - started)
+        return statistics.median(times[5:])
+
+    return asyncio.run(measure())
 
 
 if __name__ == "__main__":
