@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from aioresponses import aioresponses
 from conftest import API, TOKEN, body_of, calls, headers_of
+from examples import FACTURA as EXAMPLE_FACTURA
 
 import openfactura
 from openfactura.dte import Factura, ResponseItem
@@ -26,37 +27,7 @@ from openfactura.types import (
 
 EMIT = f"{API}/document"
 
-FACTURA: dict[str, Any] = {
-    "Encabezado": {
-        "IdDoc": {
-            "TipoDTE": 33,
-            "Folio": 0,
-            "FchEmis": "2026-09-27",
-            "TpoTranVenta": 1,
-            "FmaPago": 1,
-        },
-        "Emisor": {
-            "RUTEmisor": "76795561-8",
-            "RznSoc": "HAULMER SPA",
-            "GiroEmis": "VENTA AL POR MENOR POR CORREO, POR INTERNET Y VIA TELEFONICA",
-            "Acteco": 479100,
-            "DirOrigen": "ARTURO PRAT 527 CURICO",
-            "CmnaOrigen": "Curicó",
-            "CdgSIISucur": "81303347",
-        },
-        "Receptor": {
-            "RUTRecep": "76430498-5",
-            "RznSocRecep": "HOSTY SPA",
-            "GiroRecep": "ACTIVIDADES DE CONSULTORIA DE INFORMATIC",
-            "DirRecep": "ARTURO PRAT 527",
-            "CmnaRecep": "Curicó",
-        },
-        "Totales": {"MntNeto": 2000, "TasaIVA": "19", "IVA": 380, "MntTotal": 2380},
-    },
-    "Detalle": [
-        {"NroLinDet": 1, "NmbItem": "item", "QtyItem": 1, "PrcItem": 2000, "MontoItem": 2000}
-    ],
-}
+FACTURA: dict[str, Any] = EXAMPLE_FACTURA["dte"]
 
 
 async def test_default_body_asks_for_folio_only_and_sends_a_fresh_key(

@@ -9,75 +9,12 @@ from typing import Any
 
 import aiohttp
 import pytest
+from examples import BOLETA, FACTURA
 
 import openfactura
 from openfactura.testing import FakeOpenfactura
 
 HAULMER = "928e15a2d14d4a6292345f04960f4bd3"
-
-FACTURA: dict[str, Any] = {
-    "response": ["FOLIO"],
-    "dte": {
-        "Encabezado": {
-            "IdDoc": {
-                "TipoDTE": 33,
-                "Folio": 0,
-                "FchEmis": "2026-09-27",
-                "TpoTranVenta": 1,
-                "FmaPago": 1,
-            },
-            "Emisor": {
-                "RUTEmisor": "76795561-8",
-                "RznSoc": "HAULMER SPA",
-                "GiroEmis": "VENTA AL POR MENOR POR CORREO, POR INTERNET Y VIA TELEFONICA",
-                "Acteco": 479100,
-                "DirOrigen": "ARTURO PRAT 527 CURICO",
-                "CmnaOrigen": "Curicó",
-                "CdgSIISucur": "81303347",
-            },
-            "Receptor": {
-                "RUTRecep": "76430498-5",
-                "RznSocRecep": "HOSTY SPA",
-                "GiroRecep": "ACTIVIDADES DE CONSULTORIA DE INFORMATIC",
-                "DirRecep": "ARTURO PRAT 527",
-                "CmnaRecep": "Curicó",
-            },
-            "Totales": {"MntNeto": 2000, "TasaIVA": "19", "IVA": 380, "MntTotal": 2380},
-        },
-        "Detalle": [
-            {"NroLinDet": 1, "NmbItem": "item", "QtyItem": 1, "PrcItem": 2000, "MontoItem": 2000}
-        ],
-    },
-}
-
-BOLETA: dict[str, Any] = {
-    "response": ["FOLIO"],
-    "dte": {
-        "Encabezado": {
-            "IdDoc": {"TipoDTE": 39, "Folio": 0, "FchEmis": "2026-09-27", "IndServicio": 3},
-            "Emisor": {
-                "RUTEmisor": "76795561-8",
-                "RznSocEmisor": "HAULMER SPA",
-                "GiroEmisor": "VENTA AL POR MENOR EN EMPRESAS DE VENTA A DISTANCIA VÍA INTERNET; "
-                "COMERCIO ELEC",
-                "CdgSIISucur": "81303347",
-                "DirOrigen": "ARTURO PRAT 527   CURICO",
-                "CmnaOrigen": "Curicó",
-            },
-            "Receptor": {"RUTRecep": "66666666-6"},
-            "Totales": {
-                "MntNeto": 2521,
-                "IVA": 479,
-                "MntTotal": 3000,
-                "TotalPeriodo": 3000,
-                "VlrPagar": 3000,
-            },
-        },
-        "Detalle": [
-            {"NroLinDet": 1, "NmbItem": "item", "QtyItem": 1, "PrcItem": 3000, "MontoItem": 3000}
-        ],
-    },
-}
 
 
 @pytest.fixture

@@ -8,28 +8,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from examples import EMISOR, RECEPTOR
 
 import openfactura
-from openfactura.dte import Detalle, Emisor, Factura, GuiaDespacho, Receptor
+from openfactura.dte import Detalle, Factura, GuiaDespacho
 from openfactura.testing import FakeOpenfactura
 from openfactura.types import Customer, Filter, SelfService
 
 TODAY = dt.date.today()
-EMISOR = Emisor(
-    rut_emisor="76795561-8",
-    rzn_soc="HAULMER SPA",
-    giro_emis="VENTA AL POR MENOR",
-    acteco=[479100],
-    dir_origen="ARTURO PRAT 527",
-    cmna_origen="Curicó",
-)
-RECEPTOR = Receptor(
-    rut_recep="76430498-5",
-    rzn_soc_recep="HOSTY SPA",
-    giro_recep="INFORMATICA",
-    dir_recep="ARTURO PRAT 527",
-    cmna_recep="Curicó",
-)
 LINE = Detalle(nmb_item="Hosting", qty_item=Decimal(1), prc_item=Decimal(2000))
 
 

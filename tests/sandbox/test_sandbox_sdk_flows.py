@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
+from examples import EMISOR, RECEPTOR
 
 import openfactura
 from openfactura.dte import (
@@ -20,10 +21,8 @@ from openfactura.dte import (
     CodRef,
     Detalle,
     DscRcgGlobal,
-    Emisor,
     Factura,
     NotaCredito,
-    Receptor,
     Referencia,
     TpoMov,
     TpoValor,
@@ -31,21 +30,6 @@ from openfactura.dte import (
 from openfactura.testing import FakeOpenfactura
 
 TODAY = dt.date(2026, 9, 27)
-EMISOR = Emisor(
-    rut_emisor="76795561-8",
-    rzn_soc="HAULMER SPA",
-    giro_emis="VENTA AL POR MENOR",
-    acteco=[479100],
-    dir_origen="ARTURO PRAT 527",
-    cmna_origen="Curicó",
-)
-RECEPTOR = Receptor(
-    rut_recep="76430498-5",
-    rzn_soc_recep="HOSTY SPA",
-    giro_recep="INFORMATICA",
-    dir_recep="ARTURO PRAT 527",
-    cmna_recep="Curicó",
-)
 
 
 @pytest.fixture
