@@ -89,7 +89,8 @@ def test_first_request_after_idle_goes_at_once_and_burst_is_bounded() -> None:
         loop = asyncio.get_running_loop()
         limiter = MemoryLimiter(DEFAULT_RATE_LIMITS, clock=loop.time)
         await _saturate(limiter, tasks=3, per_task=5)
-        await asyncio.sleep(120)  # idle (virtual)
+        idle_seconds = 120.0  # virtual time: no real wait
+        await asyncio.sleep(idle_seconds)
         before = loop.time()
         waited = await limiter.acquire("scope")
         burst = await _saturate(limiter, tasks=3, per_task=1)
