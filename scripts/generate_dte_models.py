@@ -88,7 +88,7 @@ DEFAULT_ZERO = {"Folio"}
 # Produced by Openfactura when it signs the document; never sent by clients.
 PRODUCED = {"TED", "TmstFirma"}
 # Numbers Openfactura wants as JSON text.
-AS_TEXT = {"TasaIVA"}
+AS_TEXT = {"TasaIVA", "CdgSIISucur"}  # as the verified API examples send them
 
 # Elements Openfactura accepts that the SII schema of a family lacks: (family, parent) ->
 # [(name, after sibling, python type, doc)].

@@ -244,8 +244,8 @@ class Emisor:
     """``GuiaExport``: Emisor de una Guía de despacho para Exportación."""
     sucursal: str | None = wire("Sucursal", default=None, max_length=20)
     """``Sucursal``: Sucursal que Emite el DTE. At most 20 characters."""
-    cdg_sii_sucur: int | None = wire("CdgSIISucur", default=None)
-    """``CdgSIISucur``: Codigo de Sucursal Entregado por el SII."""
+    cdg_sii_sucur: Decimal | None = wire("CdgSIISucur", default=None, digits=(9, 0), as_text=True)
+    """``CdgSIISucur``: Codigo de Sucursal Entregado por el SII. Sent as text, e.g. ``"19"``."""
     dir_origen: str | None = wire("DirOrigen", default=None, max_length=70)
     """``DirOrigen``: Direccion de Origen. At most 70 characters."""
     cmna_origen: str | None = wire("CmnaOrigen", default=None, max_length=20)
@@ -1312,8 +1312,8 @@ class ExportEmisor:
     """
     sucursal: str | None = wire("Sucursal", default=None, max_length=20)
     """``Sucursal``: Sucursal que Emite el DTE. At most 20 characters."""
-    cdg_sii_sucur: int | None = wire("CdgSIISucur", default=None)
-    """``CdgSIISucur``: Codigo de Sucursal Entregado por el SII."""
+    cdg_sii_sucur: Decimal | None = wire("CdgSIISucur", default=None, digits=(9, 0), as_text=True)
+    """``CdgSIISucur``: Codigo de Sucursal Entregado por el SII. Sent as text, e.g. ``"19"``."""
     cod_adic_sucur: str | None = wire("CodAdicSucur", default=None, max_length=20)
     """``CodAdicSucur``: Sucursal que Emite el DTE. At most 20 characters."""
     dir_origen: str | None = wire("DirOrigen", default=None, max_length=70)
@@ -1642,8 +1642,8 @@ class BoletaEmisor:
     """``RznSocEmisor``: Nombre o Razon Social del Emisor. At most 100 characters."""
     giro_emisor: str | None = wire("GiroEmisor", default=None, max_length=80)
     """``GiroEmisor``: Giro del Emisor que Corresponde a la Transaccion. At most 80 characters."""
-    cdg_sii_sucur: int | None = wire("CdgSIISucur", default=None)
-    """``CdgSIISucur``: Codigo de Sucursal Entregado por el SII."""
+    cdg_sii_sucur: Decimal | None = wire("CdgSIISucur", default=None, digits=(9, 0), as_text=True)
+    """``CdgSIISucur``: Codigo de Sucursal Entregado por el SII. Sent as text, e.g. ``"19"``."""
     dir_origen: str | None = wire("DirOrigen", default=None, max_length=70)
     """``DirOrigen``: Direccion de Origen o Emision. At most 70 characters."""
     cmna_origen: str | None = wire("CmnaOrigen", default=None, max_length=20)

@@ -175,7 +175,7 @@ FACTURA_WIRE: dict[str, Any] = {
             "RznSoc": "HAULMER SPA",
             "GiroEmis": "VENTA AL POR MENOR POR CORREO, POR INTERNET Y VIA TELEFONICA",
             "Acteco": [479100],
-            "CdgSIISucur": 81303347,
+            "CdgSIISucur": "81303347",
             "DirOrigen": "ARTURO PRAT 527 CURICO",
             "CmnaOrigen": "Curicó",
         },
