@@ -79,7 +79,7 @@ class PEmisor(pydantic.BaseModel):
     RznSoc: str
     GiroEmis: str
     Acteco: list[int]
-    CdgSIISucur: int | None = None
+    CdgSIISucur: str | None = None
     DirOrigen: str | None = None
     CmnaOrigen: str | None = None
 
@@ -135,7 +135,7 @@ class MEmisor(msgspec.Struct, omit_defaults=True):
     RznSoc: str
     GiroEmis: str
     Acteco: list[int]
-    CdgSIISucur: int | None = None
+    CdgSIISucur: str | None = None
     DirOrigen: str | None = None
     CmnaOrigen: str | None = None
 
