@@ -64,7 +64,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import math
 import os
 import threading
 import time
@@ -393,8 +392,3 @@ def shared_memory_limiter(limits: Iterable[RateLimit]) -> MemoryLimiter:
         if limiter is None:
             limiter = _registry[key] = MemoryLimiter(key)
         return limiter
-
-
-def ceil_seconds(seconds: float) -> int:
-    """Whole seconds, rounded up (for messages)."""
-    return max(0, math.ceil(seconds))

@@ -58,6 +58,7 @@ from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
 from ._exceptions import LimiterUnavailableError
+from ._fork import keep_parent_object
 from ._ratelimit import (
     DEFAULT_RATE_LIMITS,
     MemoryLimiter,
@@ -395,7 +396,8 @@ class RedisLimiter:
         # A fork copies locks in whatever state another thread held them, and the parent's
         # loops and sockets are not ours to touch: keep them alive, untouched, forever.
         self._lock = threading.Lock()
-        _inherited_from_parent.extend(self._clients.values())
+        for entry in self._clients.values():
+            keep_parent_object(entry)
         self._clients = weakref.WeakKeyDictionary()
         for pacers in self._pacers.values():
             pacers.reset_after_fork()
@@ -426,7 +428,6 @@ def _finish_guard(entry: _LoopClient) -> None:
 
 
 _live_limiters: weakref.WeakSet[RedisLimiter] = weakref.WeakSet()
-_inherited_from_parent: list[object] = []
 
 
 def _after_fork_in_child() -> None:  # pragma: no cover - runs in forked children

@@ -23,14 +23,13 @@ import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
+from ._fork import keep_parent_object
+
 __all__ = ["LoopThread"]
 
 T = TypeVar("T")
 
 _live: weakref.WeakSet[LoopThread] = weakref.WeakSet()
-# After a fork, the parent's loops must never be closed or collected in the child: their
-# epoll instance is shared with the parent, and closing would unregister the parent's fds.
-_inherited_from_parent: list[object] = []
 
 
 class LoopThread:
@@ -54,7 +53,7 @@ class LoopThread:
             if self._closed:
                 raise RuntimeError("This client is closed; create a new one.")
             if self._pid != os.getpid():  # forked child: the parent's thread does not exist here
-                _inherited_from_parent.append(self._loop)
+                keep_parent_object(self._loop)
                 self._loop, self._thread, self._pid = None, None, os.getpid()
             if self._loop is None:
                 loop = asyncio.new_event_loop()
@@ -156,7 +155,7 @@ async def _await(awaitable: Awaitable[T]) -> T:
 
 def _reset_after_fork() -> None:  # pragma: no cover - exercised in forked children
     for runner in list(_live):
-        _inherited_from_parent.append(runner._loop)
+        keep_parent_object(runner._loop)
         runner._loop, runner._thread = None, None
         runner._lock = threading.Lock()
         runner._pid = os.getpid()

@@ -35,6 +35,7 @@ from ._exceptions import (
     ServerError,
     make_api_error,
 )
+from ._fork import keep_parent_object
 from ._ratelimit import Limiter
 from ._retry import RETRYABLE_STATUSES, RetryPolicy, retry_after_from_headers
 from ._version import __version__
@@ -150,7 +151,7 @@ class Transport:
         if session is not None and self._session_pid != os.getpid():
             # Forked child: the parent's session, sockets and loop are not ours to close
             # (closing would unregister the parent's sockets from their shared epoll).
-            _inherited_from_parent.append(session)
+            keep_parent_object(session)
             session = None
         if session is not None and self._session_loop is not loop:
             old = self._session_loop
@@ -266,7 +267,6 @@ class Transport:
             if self.limiter is not None:
                 waited = await self.limiter.acquire(self._scope)
             started = time.monotonic()
-            state.in_flight = True
             state.maybe_sent = True
             try:
                 status, resp_headers, raw = await self._send(
@@ -418,17 +418,13 @@ class Transport:
         return f"<Transport {self.base_url}>"
 
 
-_inherited_from_parent: list[object] = []
-
-
 class _Attempts:
     """Bookkeeping of one request's attempts (for retries and the emission outcome)."""
 
-    __slots__ = ("attempt", "in_flight", "maybe_sent", "sent_before")
+    __slots__ = ("attempt", "maybe_sent", "sent_before")
 
     def __init__(self) -> None:
         self.attempt = 0
-        self.in_flight = False
         self.maybe_sent = False  # may the current or any earlier attempt have reached the API?
         self.sent_before = False  # did an earlier, finished attempt possibly reach the API?
 
