@@ -201,3 +201,32 @@ async def test_four_processes_share_one_budget(redis_server: RedisServer) -> Non
     fraction = steady_fraction(server.accepted, limits[1])
     print(f"shared budget fraction: {fraction:.3f}")
     assert fraction >= 0.95, fraction  # a share of the budget, not a speed
+
+
+async def test_clock_skew_between_hosts_does_not_matter(
+    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two "hosts" whose local clocks disagree by 2000 s still share exact windows: the
+    admission decision uses the Redis server's clock only."""
+    import types
+
+    import openfactura._redis_limiter as module
+
+    offset = [0.0]
+    skewed = types.SimpleNamespace(
+        monotonic=lambda: time.monotonic() + offset[0], time=lambda: time.time() + offset[0]
+    )
+    monkeypatch.setattr(module, "time", skewed)
+    host_a = RedisLimiter(redis_server.url, LIMITS)
+    host_b = RedisLimiter(redis_server.url, LIMITS)
+    admitted: list[float] = []
+    try:
+        for i in range(16):
+            offset[0] = 1000.0 if i % 2 else -1000.0
+            await (host_a if i % 2 else host_b).acquire("skew")
+            admitted.append(time.monotonic())
+    finally:
+        await host_a.aclose()
+        await host_b.aclose()
+    assert max_in_window(admitted, 0.1) <= 3
+    assert max_in_window(admitted, 0.5) <= 10
