@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from aioresponses import aioresponses
-from conftest import API, TOKEN, body_of, calls, headers_of
+from api_mocks import API, TOKEN, body_of, calls, headers_of
 from examples import FACTURA as EXAMPLE_FACTURA
 
 import openfactura

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from aioresponses import aioresponses
-from conftest import API, body_of, calls
+from api_mocks import API, body_of, calls
 
 import openfactura
 from openfactura.dte import TipoDTE

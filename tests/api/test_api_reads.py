@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from aioresponses import aioresponses
-from conftest import API, TOKEN, FakeClock, calls
+from api_mocks import API, TOKEN, FakeClock, calls
 
 import openfactura
 from openfactura._exceptions import WaitTimeoutError

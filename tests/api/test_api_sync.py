@@ -8,7 +8,7 @@ import warnings
 import attrs
 import pytest
 from aioresponses import aioresponses
-from conftest import API, TOKEN, body_of, calls
+from api_mocks import API, TOKEN, body_of, calls
 
 import openfactura
 import openfactura.types as types_module

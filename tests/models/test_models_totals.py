@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from conftest import FCH, boleta_line, line, make_boleta_emisor, make_emisor, make_receptor
+from dte_builders import FCH, boleta_line, line, make_boleta_emisor, make_emisor, make_receptor
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

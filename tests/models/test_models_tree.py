@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 import pytest
-from conftest import FCH, SCHEMAS, line, make_emisor, make_receptor
+from dte_builders import FCH, SCHEMAS, line, make_emisor, make_receptor
 from lxml import etree
 
 import openfactura

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import attrs
 import pytest
-from conftest import FCH, boleta_line, line, make_boleta_emisor, make_emisor, make_receptor
+from dte_builders import FCH, boleta_line, line, make_boleta_emisor, make_emisor, make_receptor
 
 import openfactura
 from openfactura import dte
