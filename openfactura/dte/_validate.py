@@ -25,8 +25,12 @@ Usage::
 from __future__ import annotations
 
 import datetime as dt
+import enum
+import functools
+import operator
+import typing
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any, TypeVar, overload
 
@@ -68,7 +72,7 @@ def validate(
         except ValidationError as exc:
             return [ErrorDetail(_strip_root(p.field), p.issue) for p in exc.problems]
     problems: list[ErrorDetail] = []
-    problems.extend(_check_fields(doc, ""))
+    _check_fields(doc, "", problems)
     problems.extend(_check_document(doc))
     problems.extend(_check_amounts(doc, iva_exceptional))
     return problems
@@ -153,37 +157,111 @@ def _strip_root(path: str) -> str:
     return path[2:] if path.startswith("$.") else path.lstrip("$")
 
 
-def _walk(obj: Any, path: str) -> Iterator[tuple[attrs.Attribute[Any], str, Any]]:
-    for field in attrs.fields(type(obj)):
+@attrs.frozen
+class _FieldCheck:
+    """What to look at in one field: its checks, and whether it may hold nested models."""
+
+    name: str
+    wire: str
+    rut: bool
+    limit: int | None
+    digits: tuple[int, int] | None
+    ceiling: Decimal | None
+    quantum: Decimal
+    nested: bool
+
+
+_SCALARS = frozenset({int, str, bool, Decimal, dt.date, dt.datetime, type(None)})
+
+
+def _holds_models(type_: Any) -> bool:
+    """False when a field's type can only hold scalars (no attrs model inside)."""
+    args = typing.get_args(type_)
+    if args:
+        return any(_holds_models(arg) for arg in args)
+    # Models, ``Any`` and anything unforeseen are walked.
+    return not (isinstance(type_, type) and (type_ in _SCALARS or issubclass(type_, enum.Enum)))
+
+
+@attrs.frozen
+class _Plan:
+    """The checked fields of one class, and one C-level getter for all their values."""
+
+    checks: tuple[_FieldCheck, ...]
+    values: Callable[[Any], tuple[Any, ...]]
+
+
+@functools.cache
+def _plan(cls: type) -> _Plan:
+    """The fields of ``cls`` worth a look, once per class: fields without checks are skipped."""
+    attrs.resolve_types(cls)
+    checks = []
+    for field in attrs.fields(cls):
         if field.metadata.get(EXTRA):
             continue
-        value = getattr(obj, field.name)
-        where = _join(path, wire_name(field))
-        if isinstance(value, list):
-            for index, item in enumerate(value):
-                if attrs.has(type(item)):
-                    yield from _walk(item, f"{where}[{index}]")
-                else:
-                    yield field, f"{where}[{index}]", item
-        elif attrs.has(type(value)):
-            yield from _walk(value, where)
-        else:
-            yield field, where, value
+        rut = field.converter is normalize_rut_text
+        limit = field.metadata.get(MAX_LENGTH)
+        digits = field.metadata.get(DIGITS)
+        nested = _holds_models(field.type)
+        if rut or limit or digits or nested:
+            ceiling = Decimal(10) ** digits[0] if digits else None
+            quantum = Decimal(1).scaleb(-digits[1]) if digits else Decimal(1)
+            checks.append(
+                _FieldCheck(
+                    field.name, wire_name(field), rut, limit, digits, ceiling, quantum, nested
+                )
+            )
+    names = [check.name for check in checks]
+    getter: Callable[[Any], tuple[Any, ...]]
+    if len(names) == 1:
+        single = operator.attrgetter(names[0])
+        getter = lambda obj: (single(obj),)  # noqa: E731
+    else:
+        getter = operator.attrgetter(*names) if names else lambda obj: ()
+    return _Plan(tuple(checks), getter)
 
 
-def _check_fields(doc: Any, path: str) -> Iterator[ErrorDetail]:
-    for field, where, value in _walk(doc, path):
+def _check_fields(obj: Any, path: str, out: list[ErrorDetail]) -> None:
+    """Append the RUT, length and digit problems of every field of ``obj``, nested ones too."""
+    plan = _plan(type(obj))
+    for check, value in zip(plan.checks, plan.values(obj), strict=True):
         if value is None:
             continue
-        converter: Any = field.converter
-        if converter is normalize_rut_text and not Rut.is_valid(value):
-            yield ErrorDetail(where, _rut_issue(value))
-        limit = field.metadata.get(MAX_LENGTH)
-        if limit and isinstance(value, str) and len(value) > limit:
-            yield ErrorDetail(where, f"Largo máximo {limit} caracteres (tiene {len(value)})")
-        digits = field.metadata.get(DIGITS)
-        if digits and isinstance(value, (Decimal, int)):
-            yield from _check_digits(where, Decimal(value), digits)
+        if value.__class__ is str:
+            if (check.limit and len(value) > check.limit) or check.rut:
+                _check_value(check, value, path, "", out)
+        elif value.__class__ is Decimal and check.ceiling is not None:
+            # Quick test (no sign, under the ceiling, few enough decimals); exact one if not.
+            if (
+                not value.is_finite()
+                or value.is_signed()
+                or value >= check.ceiling
+                or value.quantize(check.quantum) != value
+            ):
+                _check_value(check, value, path, "", out)
+        elif isinstance(value, (list, tuple)):
+            for index, item in enumerate(value):
+                if check.nested and attrs.has(item.__class__):
+                    _check_fields(item, f"{_join(path, check.wire)}[{index}]", out)
+                else:
+                    _check_value(check, item, path, f"[{index}]", out)
+        elif check.nested and attrs.has(value.__class__):
+            _check_fields(value, _join(path, check.wire), out)
+        else:
+            _check_value(check, value, path, "", out)
+
+
+def _check_value(
+    check: _FieldCheck, value: Any, path: str, index: str, out: list[ErrorDetail]
+) -> None:
+    if check.rut and not Rut.is_valid(value):
+        out.append(ErrorDetail(_join(path, check.wire) + index, _rut_issue(value)))
+    if check.limit and isinstance(value, str) and len(value) > check.limit:
+        issue = f"Largo máximo {check.limit} caracteres (tiene {len(value)})"
+        out.append(ErrorDetail(_join(path, check.wire) + index, issue))
+    if check.ceiling is not None and check.digits and isinstance(value, (Decimal, int)):
+        where = _join(path, check.wire) + index
+        out.extend(_check_digits(where, Decimal(value), check.digits))
 
 
 def _rut_issue(value: Any) -> str:
@@ -196,6 +274,9 @@ def _rut_issue(value: Any) -> str:
 
 def _check_digits(where: str, value: Decimal, digits: tuple[int, int]) -> Iterator[ErrorDetail]:
     integer, fraction = digits
+    if not value.is_finite():
+        yield ErrorDetail(where, f"Número no válido: {value}")
+        return
     sign, _digits, exponent = value.normalize().as_tuple()
     if sign:
         yield ErrorDetail(where, f"Valor negativo no permitido: {value}")
@@ -327,10 +408,12 @@ def _check_amounts(doc: Any, iva_exceptional: bool) -> Iterator[ErrorDetail]:
             yield _mismatch(f"Encabezado.Totales.{wire_name(field)}", given, expected_value)
     if doc.TIPO not in BOLETA_TYPES and not export:
         given_taxes = {str(t.tipo_imp): t.monto_imp for t in totales.impto_reten}
-        try:
-            computed = compute_totals(doc.TIPO, doc.detalle, getattr(doc, "dsc_rcg_global", ()))
-        except ValueError:
-            return
+        computed = expected_totals
+        if "impto_reten" in options:  # the taxes the lines carry, not the ones given
+            try:
+                computed = compute_totals(doc.TIPO, doc.detalle, getattr(doc, "dsc_rcg_global", ()))
+            except ValueError:
+                return
         for tax in getattr(computed, "impto_reten", []):
             if tax.tipo_imp in given_taxes and given_taxes[tax.tipo_imp] != tax.monto_imp:
                 yield _mismatch(
