@@ -27,6 +27,8 @@ import base64
 import binascii
 import datetime as dt
 import enum
+import math
+import types
 import typing
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
@@ -85,26 +87,43 @@ def _structure_decimal(value: Any, _: type) -> Decimal:
         return Decimal(value)
     if isinstance(value, (int, str)):
         try:
-            return Decimal(str(value).strip())
+            number = Decimal(str(value).strip())
         except InvalidOperation:
             raise ValueError(f"expected a number, got {value!r}") from None
-    if isinstance(value, float):
+        if not number.is_finite():
+            raise ValueError(f"expected a number, got {value!r}")
+        return number
+    if isinstance(value, float) and math.isfinite(value):
         return Decimal(repr(value))
     raise ValueError(f"expected a number, got {value!r}")
 
 
-def _unstructure_decimal(value: Decimal) -> int | float:
+_MICRO = Decimal("1e-6")
+
+
+def _unstructure_decimal(value: Decimal | int) -> int | float:
     """A Decimal goes on the wire as a JSON number with exactly its digits.
 
-    Integral values become ``int``. Others become the ``float`` whose shortest ``repr`` is
-    the same decimal text (always true up to 15 significant digits, which covers every
-    SII decimal field: 12 integer + 6 fractional digits at most in practice). If that
-    would change the value we refuse rather than send a different number.
+    Integral values become ``int`` (an ``int`` given for a Decimal field is exact, and goes
+    out as it is). Others become the ``float`` whose shortest ``repr`` is the same decimal
+    text (always true up to 15 significant digits, which covers every SII decimal field: 12
+    integer + 6 fractional digits at most in practice). If that would change the value we
+    refuse rather than send a different number; a ``float`` is refused too.
     """
+    if value.__class__ is int:
+        return value
+    if not isinstance(value, Decimal):
+        raise TypeError(f"expected a Decimal, got {type(value).__name__} {value!r}")
+    if not value.is_finite():
+        raise ValueError(f"{value} is not a number")
     if value == value.to_integral_value():
         return int(value)
     as_float = float(value)
-    if Decimal(repr(as_float)) != value.normalize():
+    # At most 15 significant digits (under 10**9, at most 6 decimals) always survive the
+    # trip through a float's shortest repr; only longer numbers need the exact check.
+    if value.adjusted() < 9 and value.quantize(_MICRO) == value:
+        return as_float
+    if Decimal(repr(as_float)) != value:
         raise ValueError(f"{value} has more digits than a JSON number can carry exactly")
     return as_float
 
@@ -120,6 +139,17 @@ def _structure_int(value: Any, _: type) -> int:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     raise ValueError(f"expected an integer, got {value!r}")
+
+
+def _structure_bool(value: Any, _: type) -> bool:
+    # Registered on its own: bool is an int, and the int hook refuses booleans.
+    if isinstance(value, bool):
+        return value
+    if value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise ValueError(f"expected true or false, got {value!r}")
 
 
 def _structure_bytes(value: Any, _: type) -> bytes:
@@ -141,6 +171,7 @@ converter.register_structure_hook(Decimal, _structure_decimal)
 converter.register_unstructure_hook(Decimal, _unstructure_decimal)
 converter.register_structure_hook(int, _structure_int)
 converter.register_structure_hook(bytes, _structure_bytes)
+converter.register_structure_hook(bool, _structure_bool)
 converter.register_unstructure_hook(bytes, lambda b: base64.b64encode(b).decode("ascii"))
 
 
@@ -209,13 +240,21 @@ def _is_list(type_: Any) -> bool:
 
 
 def _make_list_structure(type_: Any) -> Any:
-    base = list_structure_factory(type_, converter)
+    detailed = list_structure_factory(type_, converter)
+    args = typing.get_args(type_)
+    elem: Any = args[0] if args else Any
+    hook = None if elem is Any else converter.get_structure_hook(elem)
 
     def structure_list(value: Any, t: Any) -> Any:
         # The SII's XML (and some JSON made from it) has no arrays: one <Detalle> is an object.
         if not isinstance(value, (list, tuple)):
             value = [value]
-        return base(value, t)
+        if hook is None:
+            return list(value)
+        try:
+            return [hook(item, elem) for item in value]
+        except Exception:
+            return detailed(value, t)  # again, collecting every error with its index
 
     return structure_list
 
@@ -298,6 +337,14 @@ def _value_code(type_: Any, index: int, env: dict[str, Any]) -> str:
     if type_ is str:
         env[f"h{index}"] = converter.get_structure_hook(str)
         return f"v if v.__class__ is str else h{index}(v, str)"
+    if type_ is Decimal:
+        env[f"h{index}"] = _structure_decimal
+        env["Decimal"] = Decimal
+        env["isfinite"] = math.isfinite
+        return (
+            f"Decimal(v) if v.__class__ is int else Decimal(repr(v)) "
+            f"if v.__class__ is float and isfinite(v) else h{index}(v, Decimal)"
+        )
     if type_ is Any:
         return "v"
     if attrs.has(type_):
@@ -307,57 +354,124 @@ def _value_code(type_: Any, index: int, env: dict[str, Any]) -> str:
     return f"h{index}(v, t{index})"
 
 
+def _slot(cls: Any, name: str) -> Any:
+    """The class attribute ``name`` of ``cls`` or its bases (a slot's member descriptor)."""
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return klass.__dict__[name]
+    return None
+
+
+def _plain_slots(cls: Any) -> bool:
+    """True when ``cls.__init__`` only stores its arguments (and fills in defaults).
+
+    Such an instance can be filled slot by slot, which is about twice as fast as calling
+    the generated ``__init__`` of a frozen class; any converter, validator, post-init hook,
+    hidden slot or self-taking default sends the class through ``__init__`` instead.
+    """
+    if not attrs.has(cls) or "__slots__" not in cls.__dict__:
+        return False
+    if hasattr(cls, "__attrs_post_init__") or hasattr(cls, "__attrs_pre_init__"):
+        return False
+    fields = attrs.fields(cls)
+    names = {field.name for field in fields}
+    slots: set[str] = set()
+    for klass in cls.__mro__[:-1]:
+        slots.update(klass.__dict__.get("__slots__", ()))
+    if not slots <= names | {"__weakref__"}:
+        return False
+    if not all(isinstance(_slot(cls, name), types.MemberDescriptorType) for name in names):
+        return False
+    for field in fields:
+        if field.converter is not None or field.validator is not None or not field.init:
+            return False
+        default = field.default
+        if isinstance(default, attrs.Factory) and default.takes_self:  # type: ignore[arg-type]
+            return False
+    return True
+
+
 def _make_structure(cls: Any) -> Any:
     """Read wire keys into ``cls``: a generated fast path, cattrs' detailed one on errors.
 
     The fast path does no error bookkeeping; when anything goes wrong the data is read again
     with cattrs' detailed validation, whose exception lists every problem with its path.
+    Unknown keys are looked for only when the data has more keys than were read.
     """
     attrs.resolve_types(cls)
     extra = _extra_field(cls)
-    detailed = _make_detailed_structure(cls)
-    env: dict[str, Any] = {"cls": cls}
-    lines = ["def fast(data):", "    kw = {}"]
+    direct = _plain_slots(cls)
+    env: dict[str, Any] = {"cls": cls, "detailed": _make_detailed_structure(cls)}
+    env["new"] = object.__new__
+    body: list[str] = []
+    setters: list[str] = []
     known: set[str] = set()
     for index, field in enumerate(attrs.fields(cls)):
-        if (extra is not None and field.name == extra.name) or not field.init:
+        if extra is not None and field.name == extra.name:
             continue
         key = wire_name(field)
         known.add(key)
-        arg = field.alias or field.name
         code = _value_code(field.type, index, env)
         optional = type(None) in typing.get_args(field.type)
+        value = f"None if v is None else {code}" if optional else code
         if field.default is attrs.NOTHING:
-            lines.append(f"    v = data[{key!r}]")
-            lines.append(f"    kw[{arg!r}] = {code}")
+            body += [f"v = data[{key!r}]", f"a{index} = {value}", "n += 1"]
         else:
-            lines.append(f"    if {key!r} in data:")
-            lines.append(f"        v = data[{key!r}]")
-            if optional:
-                lines.append(f"        kw[{arg!r}] = None if v is None else {code}")
+            body += [f"if {key!r} in data:", f"    v = data[{key!r}]", f"    a{index} = {value}"]
+            body += ["    n += 1", "else:"]
+            if not direct:
+                body.append(f"    a{index} = NOTHING")
+            elif isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+                env[f"f{index}"] = field.default.factory
+                body.append(f"    a{index} = f{index}()")
             else:
-                lines.append(f"        kw[{arg!r}] = {code}")
-    lines.append("    return cls(**kw)")
+                env[f"d{index}"] = field.default
+                body.append(f"    a{index} = d{index}")
+        if direct:
+            env[f"s{index}"] = _slot(cls, field.name).__set__
+            setters.append(f"s{index}(obj, a{index})")
+        else:
+            setters.append(
+                f"if a{index} is not NOTHING: kw[{(field.alias or field.name)!r}] = a{index}"
+            )
+    if direct:
+        body += ["obj = new(cls)", *setters]
+    else:
+        env["NOTHING"] = attrs.NOTHING
+        body += ["kw = {}", *setters, "obj = cls(**kw)"]
+    lines = ["def structure(data, type_):", "    n = 0", "    try:"]
+    lines += [f"        {line}" for line in body]
+    lines += ["    except Exception:", "        obj = detailed(data, type_)", "        n = -1"]
+    if extra is not None:
+        env["known"] = frozenset(known)
+        env["setattr"] = object.__setattr__
+        lines += [
+            "    if n != len(data):",
+            "        unknown = {k: v for k, v in data.items() if k not in known}",
+            f"        setattr(obj, {extra.name!r}, unknown)",
+            "    elif n >= 0:",
+            f"        setattr(obj, {extra.name!r}, {{}})",
+        ]
+    lines.append("    return obj")
     exec(compile("\n".join(lines), f"<structure {cls.__qualname__}>", "exec"), env)
-    fast: Callable[[Any], Any] = env["fast"]
-    known_keys = frozenset(known)
-    extra_name = extra.name if extra is not None else None
-
-    def structure_attrs(data: Any, type_: Any) -> Any:
-        try:
-            obj = fast(data)
-        except Exception:
-            obj = detailed(data, type_)
-        if extra_name is not None:
-            unknown = data.keys() - known_keys
-            if unknown:
-                object.__setattr__(obj, extra_name, {k: data[k] for k in data if k in unknown})
-        return obj
-
+    structure_attrs: Callable[[Any, Any], Any] = env["structure"]
     return structure_attrs
 
 
 _PLAIN = (str, int, bool, float)
+
+
+def _class_hook(cls: Any) -> Callable[[Any], Any]:
+    """The unstructure hook of an attrs class, resolved on first use (classes may refer to
+    each other)."""
+    resolved: list[Any] = []
+
+    def nested(value: Any) -> Any:
+        if not resolved:
+            resolved.append(converter.get_unstructure_hook(cls))
+        return resolved[0](value)
+
+    return nested
 
 
 def _field_hook(field: attrs.Attribute[Any]) -> Any:
@@ -374,17 +488,18 @@ def _field_hook(field: attrs.Attribute[Any]) -> Any:
             type_ = rest[0]
     if type_ in _PLAIN:
         return None
+    if typing.get_origin(type_) is list:
+        elem = typing.get_args(type_)[0]
+        if elem in _PLAIN:
+            return list
+
+        def unstructure_list(value: Any) -> list[Any]:
+            hook = converter.get_unstructure_hook(elem)  # cached by cattrs
+            return [hook(item) for item in value]
+
+        return unstructure_list
     if attrs.has(type_):
-        # Resolved on first use, so that classes may refer to each other.
-        target = type_
-        resolved: list[Any] = []
-
-        def nested(value: Any) -> Any:
-            if not resolved:
-                resolved.append(converter.get_unstructure_hook(target))
-            return resolved[0](value)
-
-        return nested
+        return _class_hook(type_)
     if type_ is Any:
         return converter.unstructure
     return converter.get_unstructure_hook(type_)
@@ -405,7 +520,14 @@ def _make_unstructure(cls: type) -> Any:
             continue
         hook = _field_hook(field)
         value = "v"
-        if hook is not None:
+        if hook is _unstructure_decimal:  # its two common cases inline (see that function)
+            env["Decimal"], env["MICRO"], env[f"h{index}"] = Decimal, _MICRO, hook
+            value = (
+                f"(int(v) if v == v.to_integral_value() else float(v) "
+                f"if v.adjusted() < 9 and v.quantize(MICRO) == v else h{index}(v)) "
+                f"if v.__class__ is Decimal else h{index}(v)"
+            )
+        elif hook is not None:
             env[f"h{index}"] = hook
             value = f"h{index}(v)"
         key = repr(wire_name(field))

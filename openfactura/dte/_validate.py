@@ -223,7 +223,8 @@ def _plan(cls: type) -> _Plan:
 
 def _check_fields(obj: Any, path: str, out: list[ErrorDetail]) -> None:
     """Append the RUT, length and digit problems of every field of ``obj``, nested ones too."""
-    plan = _plan(type(obj))
+    cls: Any = type(obj)
+    plan = _plan(cls)
     for check, value in zip(plan.checks, plan.values(obj), strict=True):
         if value is None:
             continue
@@ -258,6 +259,9 @@ def _check_value(
         out.append(ErrorDetail(_join(path, check.wire) + index, _rut_issue(value)))
     if check.limit and isinstance(value, str) and len(value) > check.limit:
         issue = f"Largo máximo {check.limit} caracteres (tiene {len(value)})"
+        out.append(ErrorDetail(_join(path, check.wire) + index, issue))
+    if check.digits and isinstance(value, float):
+        issue = f"Debe ser Decimal, no float: escriba Decimal('{value!r}')"
         out.append(ErrorDetail(_join(path, check.wire) + index, issue))
     if check.ceiling is not None and check.digits and isinstance(value, (Decimal, int)):
         where = _join(path, check.wire) + index
