@@ -86,12 +86,15 @@ RETAINED_TAX_CODES = frozenset(
 """``CodImpAdic``/``TipoImp`` codes of retained IVA: they are subtracted from ``MntTotal``."""
 
 _HUNDRED = Decimal(100)
+_ONE = Decimal(1)
 _CENT4 = Decimal("0.0001")
 
 
 def round_clp(value: Decimal | int) -> int:
     """Round to whole pesos, half up (``2.5`` -> ``3``, ``-2.5`` -> ``-3``)."""
-    return int(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    if value.__class__ is int:
+        return value
+    return int(Decimal(value).quantize(_ONE, rounding=ROUND_HALF_UP))
 
 
 def _round(value: Decimal, export: bool) -> Decimal | int:

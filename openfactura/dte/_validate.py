@@ -359,9 +359,15 @@ def _check_document(doc: Any) -> Iterator[ErrorDetail]:
 
 
 def _required(obj: Any, wire: str, path: str) -> Iterator[ErrorDetail]:
-    for field in attrs.fields(type(obj)):
-        if wire_name(field) == wire and getattr(obj, field.name) in (None, ""):
-            yield ErrorDetail(f"{path}.{wire}", "Requerido")
+    name = _python_names(obj.__class__).get(wire)
+    if name is not None and getattr(obj, name) in (None, ""):
+        yield ErrorDetail(f"{path}.{wire}", "Requerido")
+
+
+@functools.cache
+def _python_names(cls: Any) -> dict[str, str]:
+    """Wire name -> Python name of the fields of ``cls``."""
+    return {wire_name(field): field.name for field in attrs.fields(cls)}
 
 
 # -- amounts ---------------------------------------------------------------------------------
