@@ -20,7 +20,7 @@ import logging
 import os
 import platform
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncGenerator, Mapping
 from typing import Any
 
 import aiohttp
@@ -100,6 +100,21 @@ def decode_json(raw: bytes) -> Any:
         raise _NotJSONError(text) from None
 
 
+async def _close_with_loop(
+    session: aiohttp.ClientSession, loop: asyncio.AbstractEventLoop
+) -> AsyncGenerator[None, None]:
+    """Suspended at ``yield`` for the session's life; its ``finally`` closes the session.
+
+    An event loop finalizes the async generators started on it in
+    ``loop.shutdown_asyncgens()``, which ``asyncio.run()`` calls before closing the loop.
+    """
+    try:
+        yield
+    finally:
+        if not session.closed and not loop.is_closed():
+            await session.close()
+
+
 def encode_json(body: Any) -> bytes:
     """UTF-8 JSON with accents as they are (like the official plugins send it)."""
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -134,13 +149,14 @@ class Transport:
         self._owned = session is None
         self._session = session
         self._session_loop: asyncio.AbstractEventLoop | None = None
+        self._session_guard: AsyncGenerator[None, None] | None = None
         self._session_pid = os.getpid()
         self._closed = False
         self._sleep = sleep
 
     # -- session ----------------------------------------------------------------------------
 
-    def _get_session(self) -> aiohttp.ClientSession:
+    async def _get_session(self) -> aiohttp.ClientSession:
         if self._closed:
             raise RuntimeError("This client is closed; create a new one.")
         if not self._owned:
@@ -152,7 +168,8 @@ class Transport:
             # Forked child: the parent's session, sockets and loop are not ours to close
             # (closing would unregister the parent's sockets from their shared epoll).
             keep_parent_object(session)
-            session = None
+            keep_parent_object(self._session_guard)
+            session = self._session_guard = None
         if session is not None and self._session_loop is not loop:
             old = self._session_loop
             if old is not None and not old.is_closed() and old.is_running():
@@ -160,7 +177,8 @@ class Transport:
                     "This AsyncOpenfactura is in use on another event loop. Use one client per "
                     "event loop, or the blocking Openfactura client from threads."
                 )
-            session = None  # its loop is gone: start afresh on this one
+            self._drop_orphan(session)  # its loop is gone: start afresh on this one
+            session = None
         if session is None or session.closed:
             connector = aiohttp.TCPConnector(limit=100, ttl_dns_cache=300)
             session = aiohttp.ClientSession(
@@ -171,12 +189,38 @@ class Transport:
             self._session = session
             self._session_loop = loop
             self._session_pid = os.getpid()
+            # Closes the session while its loop still runs, when the loop shuts down its
+            # async generators (asyncio.run() and the sync facade's thread both do), so a
+            # client used across several asyncio.run() calls leaves nothing unclosed.
+            self._session_guard = _close_with_loop(session, loop)
+            await self._session_guard.__anext__()
         return session
+
+    def _drop_orphan(self, session: aiohttp.ClientSession) -> None:
+        """Forget a session whose loop ended without closing it (no await is possible now)."""
+        guard, self._session_guard = self._session_guard, None
+        if guard is not None:
+            # Finish the guard here: left to the garbage collector it would try to reach
+            # its closed loop.
+            closing = guard.aclose()
+            try:
+                closing.send(None)
+            except StopIteration:
+                pass
+            else:  # pragma: no cover - the guard never waits once its loop is closed
+                closing.close()
+        if not session.closed:
+            connector = session.connector
+            session.detach()  # marks it closed: no "Unclosed client session" later
+            if connector is not None and not connector.closed:
+                # The loop is closed, so this only forgets the pooled connections.
+                connector._close()
 
     async def aclose(self) -> None:
         """Close the session we own (idempotent)."""
         self._closed = True
         session, self._session = self._session, None
+        guard, self._session_guard = self._session_guard, None
         if (
             self._owned
             and session is not None
@@ -189,6 +233,11 @@ class Transport:
                 running = None
             if self._session_loop is running:
                 await session.close()
+                if guard is not None:
+                    await guard.aclose()
+            else:
+                self._session_guard = guard
+                self._drop_orphan(session)
 
     @property
     def closed(self) -> bool:
@@ -391,7 +440,7 @@ class Transport:
         headers: Mapping[str, str],
     ) -> tuple[int, Mapping[str, str], bytes]:
         """One HTTP exchange; aiohttp errors become ours here and nowhere else."""
-        session = self._get_session()
+        session = await self._get_session()
         try:
             async with session.request(
                 method, url, data=body, params=params, headers=headers, allow_redirects=False

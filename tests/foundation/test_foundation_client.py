@@ -139,3 +139,60 @@ def test_client_survives_a_new_event_loop() -> None:
 
     assert asyncio.run(once()) == {"ok": 1}
     assert asyncio.run(once()) == {"ok": 1}
+
+
+def test_asyncio_run_twice_leaves_nothing_unclosed(caplog: pytest.LogCaptureFixture) -> None:
+    """Each asyncio.run() closes the session it created before closing its loop."""
+    import asyncio
+    import gc
+    import warnings
+
+    from openfactura.testing import FakeOpenfactura
+
+    with FakeOpenfactura(rate_limits=None) as fake, warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        client = openfactura.AsyncOpenfactura(
+            fake.api_key, base_url=fake.base_url, rate_limits=None
+        )
+        sessions = []
+
+        async def once() -> None:
+            await client.organization.get()
+            sessions.append(client._transport._session)
+
+        asyncio.run(once())
+        assert sessions[0] is not None and sessions[0].closed  # closed with its loop
+        asyncio.run(once())
+        assert sessions[1] is not sessions[0]
+        asyncio.run(client.aclose())
+        assert sessions[1] is not None and sessions[1].closed
+        sessions.clear()
+        gc.collect()
+    unclosed = [str(w.message) for w in seen if "nclosed" in str(w.message)]
+    assert unclosed == []
+    assert not [r for r in caplog.records if "nclosed" in r.getMessage()]
+
+
+def test_a_loop_closed_by_hand_does_not_leave_a_noisy_session(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Without asyncio.run (no async-generator shutdown) the orphan is dropped quietly."""
+    import asyncio
+    import gc
+
+    from openfactura.testing import FakeOpenfactura
+
+    with FakeOpenfactura(rate_limits=None) as fake:
+        client = openfactura.AsyncOpenfactura(
+            fake.api_key, base_url=fake.base_url, rate_limits=None
+        )
+        for _ in range(2):
+            loop = asyncio.new_event_loop()
+            loop.run_until_complete(client.organization.get())
+            loop.close()
+        loop = asyncio.new_event_loop()
+        loop.run_until_complete(client.aclose())
+        loop.close()
+        gc.collect()
+    assert client.closed
+    assert not [r for r in caplog.records if "nclosed" in r.getMessage()]
