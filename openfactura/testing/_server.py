@@ -59,6 +59,12 @@ from ._windows import SlidingWindows, retry_after_text, window_overruns
 __all__ = ["FakeOpenfactura", "RequestRecord"]
 
 FINAL_STATES = ("Aceptado", "Rechazado", "Aceptado con Reparos", "Aceptado con Reparo")
+NOT_FINAL_STATES = ("Pendiente", "Sin estado")
+UTM = 69_000
+"""The sandbox's Unidad Tributaria Mensual in pesos (roughly its 2025-2026 value; the SII
+publishes a new one every month)."""
+ARTESANO_MONTHLY_CAP = 5 * UTM
+LEGACY_INVALID_KEY = "Invalid authentication credentials"
 OPERATORS = frozenset({"eq", "lt", "gt", "lte", "gte", "ne"})
 PAGE_SIZE = 30
 IDEMPOTENCY_TTL = 24 * 3600.0
@@ -96,6 +102,13 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _amount(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
 def _rut_parts(rut: Any) -> tuple[int | None, str | None]:
     body, _, dv = str(rut or "").replace(".", "").partition("-")
     return (int(body) if body.isdigit() else None), (dv.upper() or None)
@@ -114,6 +127,16 @@ class FakeOpenfactura:
     :param storage: a SQLite file keeping the state across restarts (default: memory).
     :param sync_rcv_lock_seconds: how long ``POST /registry/sync-rcv`` locks a
         (company, registro) pair (answering ``OF-429`` meanwhile).
+    :param unsent_reads: status reads answering ``Sin estado`` (not sent to the SII yet)
+        before the ``Pendiente`` ones (default 0: the API shows it only now and then).
+    :param artesano_monthly_cap: the ``ivaExceptional: ["ARTESANO"]`` regime's monthly
+        ceiling in pesos (default :data:`ARTESANO_MONTHLY_CAP`, 5 UTM): an emission that
+        takes a company's ``MntTotal`` of ARTESANO documents in the month of its
+        ``FchEmis`` above it is refused with ``OF-10`` (``None``: no cap). The reference
+        gives the cap (M) but not the error text: the ``issue`` here is ours.
+    :param legacy_auth: answer an unknown key like the old gateway of the API's own
+        document: ``403 {"message": "Invalid authentication credentials"}`` (default: the
+        current ``401`` with ``statusCode``).
     :param clock: wall-clock epoch seconds (injectable: idempotency keys live 24 h,
         statuses may progress with time, received documents register after 8 days).
     :param monotonic: the rate limiter's clock.
@@ -128,6 +151,9 @@ class FakeOpenfactura:
         status_delay: float | None = None,
         storage: str | Any | None = None,
         sync_rcv_lock_seconds: float = 600.0,
+        unsent_reads: int = 0,
+        artesano_monthly_cap: int | None = ARTESANO_MONTHLY_CAP,
+        legacy_auth: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
         clock: Callable[[], float] = time.time,
@@ -140,6 +166,9 @@ class FakeOpenfactura:
         self.status_reads_until_final = status_reads_until_final
         self.status_delay = status_delay
         self.sync_rcv_lock_seconds = sync_rcv_lock_seconds
+        self.unsent_reads = unsent_reads
+        self.artesano_monthly_cap = artesano_monthly_cap
+        self.legacy_auth = legacy_auth
         self.host = host
         self.port = port
         self._clock = clock
@@ -465,6 +494,8 @@ class FakeOpenfactura:
                 raise RejectError(401, gateway(401, MISSING_KEY))
             company = self.companies.get(key)
             if company is None:
+                if self.legacy_auth:
+                    raise RejectError(403, {"message": LEGACY_INVALID_KEY})
                 raise RejectError(401, gateway(401, INVALID_KEY))
             with self._lock:
                 wait = self._windows.check(key) if self.rate_limits else 0.0
@@ -590,6 +621,8 @@ class FakeOpenfactura:
         dte, tipo, warning = validate_emission(
             company, body, self_service=self_service, artesano=artesano
         )
+        if artesano and self.artesano_monthly_cap is not None:
+            self._check_artesano_cap(company, dte)
         assert isinstance(body, dict)
         asked = {str(item).upper() for item in body.get("response") or []}
         link: SelfServiceLink | None = None
@@ -647,6 +680,7 @@ class FakeOpenfactura:
             idempotency_key=idem,
             layout=layout,
             custom=custom,
+            artesano=artesano,
         )
         self._store.add_document(stored)
         if idem:
@@ -675,6 +709,22 @@ class FakeOpenfactura:
         if warning:
             answer["WARNING"] = warning
         return _json(answer)
+
+    def _check_artesano_cap(self, company: Company, dte: dict[str, Any]) -> None:
+        cap = self.artesano_monthly_cap
+        assert cap is not None
+        month = str(dte["Encabezado"]["IdDoc"].get("FchEmis", ""))[:7]
+        total = _amount(dte["Encabezado"]["Totales"].get("MntTotal"))
+        for doc in self._store.documents:
+            if doc.artesano and doc.company_rut == company.rut and doc.fch_emis[:7] == month:
+                total += _amount(doc.totales.get("MntTotal"))
+        if total > cap:
+            raise fields_error(
+                (
+                    "ivaExceptional",
+                    f"ARTESANO: ventas del mes {month} ({total}) superan el tope de 5 UTM ({cap})",
+                )
+            )
 
     def _link_url(self, link: SelfServiceLink) -> str:
         return f"{self.base_url}/autoservicio/{link.token}"
@@ -730,10 +780,13 @@ class FakeOpenfactura:
 
     def _estado(self, doc: StoredDocument) -> str:
         reads = self.status_reads_until_final
-        final = doc.settled or (reads is not None and doc.status_reads > reads)
+        unsent = self.unsent_reads
+        final = doc.settled or (reads is not None and doc.status_reads > unsent + reads)
         if self.status_delay is not None and self._clock() - doc.at >= self.status_delay:
             final = True
-        return doc.outcome if final else "Pendiente"
+        if final:
+            return doc.outcome
+        return "Sin estado" if doc.status_reads <= unsent else "Pendiente"
 
     async def _read_by_token(self, request: web.Request) -> web.Response:
         company: Company = request["company"]
@@ -783,7 +836,7 @@ class FakeOpenfactura:
             estado = self._estado(doc)
             return _json({"estado": estado} | (ident if by_token else {"folio": str(doc.folio)}))
         if value == "json":
-            final = self._estado(doc) != "Pendiente"
+            final = self._estado(doc) not in NOT_FINAL_STATES
             return _json(
                 {"json": doc.dte}
                 | ident

@@ -46,6 +46,8 @@ class StoredDocument:
     annulled: bool = False
     settled: bool = False
     """Shows its outcome on the next status read (``fake.set_outcome(..., now=True)``)."""
+    artesano: bool = False
+    """Emitted with ``ivaExceptional: ["ARTESANO"]`` (counts toward the monthly cap)."""
 
     @property
     def received_at(self) -> dt.datetime:
