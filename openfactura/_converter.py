@@ -166,7 +166,7 @@ def _structure_bytes(value: Any, _: type) -> bytes:
 converter.register_structure_hook(dt.date, _structure_date)
 converter.register_unstructure_hook(dt.date, lambda d: d.isoformat())
 converter.register_structure_hook(dt.datetime, _structure_datetime)
-converter.register_unstructure_hook(dt.datetime, lambda d: d.isoformat(sep=" "))
+converter.register_unstructure_hook(dt.datetime, lambda d: d.isoformat())
 converter.register_structure_hook(Decimal, _structure_decimal)
 converter.register_unstructure_hook(Decimal, _unstructure_decimal)
 converter.register_structure_hook(int, _structure_int)

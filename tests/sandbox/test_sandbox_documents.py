@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import attrs
 import pytest
 from lxml import etree
 from test_sandbox_api import BOLETA, FACTURA, HAULMER
 
+from openfactura import dte
 from openfactura.testing import FakeOpenfactura
 from openfactura.testing._pdf import PrintJob, render_pdf
 
@@ -486,3 +488,26 @@ async def test_self_service_links(http: Any, fake: FakeOpenfactura) -> None:
     assert state == {"response": "Boleta AM"}
     status, err = await http("GET", "/v2/dte/selfservice/stateinvoice/nope")
     assert status == 400 and err["error"]["code"] == "OF-22"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [FACTURA, NOTA, EXENTA, GUIA, LIQUIDACION, BOLETA],
+    ids=["33", "61", "34", "52", "43", "39"],
+)
+async def test_parse_xml_reads_back_the_emitted_document(
+    http: Any, fake: FakeOpenfactura, body: dict[str, Any]
+) -> None:
+    """The sandbox's XML (writer) read by ``dte.parse_xml`` (reader): the same document."""
+    status, answer = await http("POST", "/v2/dte/document", json=body)
+    assert status == 200, answer
+    _, read = await http("GET", f"/v2/dte/document/{answer['TOKEN']}/xml")
+    parsed = dte.parse_xml(base64.b64decode(read["xml"]))
+    emitted = dte.from_wire(fake.documents[-1].dte)
+    # The XML adds the signing time, which Openfactura sets and clients never send.
+    assert parsed.tmst_firma is not None and emitted.tmst_firma is None  # type: ignore[attr-defined]
+    assert parsed.to_wire()["TmstFirma"] == parsed.tmst_firma.isoformat()  # type: ignore[attr-defined]
+    parsed = attrs.evolve(parsed, tmst_firma=None)
+    assert type(parsed) is type(emitted)
+    assert parsed.to_wire() == emitted.to_wire()
+    assert parsed == emitted
