@@ -27,7 +27,6 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import functools
-import operator
 import typing
 import warnings
 from collections.abc import Callable, Iterator, Mapping
@@ -169,6 +168,8 @@ class _FieldCheck:
     ceiling: Decimal | None
     quantum: Decimal
     nested: bool
+    many: bool
+    """A list field: an empty one needs no look."""
 
 
 _SCALARS = frozenset({int, str, bool, Decimal, dt.date, dt.datetime, type(None)})
@@ -183,17 +184,8 @@ def _holds_models(type_: Any) -> bool:
     return not (isinstance(type_, type) and (type_ in _SCALARS or issubclass(type_, enum.Enum)))
 
 
-@attrs.frozen
-class _Plan:
-    """The checked fields of one class, and one C-level getter for all their values."""
-
-    checks: tuple[_FieldCheck, ...]
-    values: Callable[[Any], tuple[Any, ...]]
-
-
-@functools.cache
-def _plan(cls: type) -> _Plan:
-    """The fields of ``cls`` worth a look, once per class: fields without checks are skipped."""
+def _field_checks(cls: type) -> list[_FieldCheck]:
+    """The fields of ``cls`` worth a look: fields without any check are skipped."""
     attrs.resolve_types(cls)
     checks = []
     for field in attrs.fields(cls):
@@ -206,50 +198,69 @@ def _plan(cls: type) -> _Plan:
         if rut or limit or digits or nested:
             ceiling = Decimal(10) ** digits[0] if digits else None
             quantum = Decimal(1).scaleb(-digits[1]) if digits else Decimal(1)
+            many = typing.get_origin(field.type) in (list, tuple)
             checks.append(
                 _FieldCheck(
-                    field.name, wire_name(field), rut, limit, digits, ceiling, quantum, nested
+                    field.name, wire_name(field), rut, limit, digits, ceiling, quantum, nested, many
                 )
             )
-    names = [check.name for check in checks]
-    getter: Callable[[Any], tuple[Any, ...]]
-    if len(names) == 1:
-        single = operator.attrgetter(names[0])
-        getter = lambda obj: (single(obj),)  # noqa: E731
-    else:
-        getter = operator.attrgetter(*names) if names else lambda obj: ()
-    return _Plan(tuple(checks), getter)
+    return checks
+
+
+@functools.cache
+def _checker(cls: type) -> Callable[[Any, str, list[ErrorDetail]], None]:
+    """A function checking the fields of a ``cls`` instance, generated once per class.
+
+    The common case (a text within its length, a sound decimal) is decided inline; anything
+    else goes to :func:`_check_value`, which says exactly what is wrong.
+    """
+    env: dict[str, Any] = {"Decimal": Decimal, "slow": _check_value, "walk": _walk}
+    lines = ["def check(obj, path, out):"]
+    for index, check in enumerate(_field_checks(cls)):
+        c = f"c{index}"
+        env[c] = check
+        lines += [
+            f"    v = obj.{check.name}",
+            "    if v:" if check.many else "    if v is not None:",
+        ]
+        if check.nested or check.many:
+            lines.append(f"        walk({c}, v, path, out)")
+        elif check.ceiling is not None:
+            lines.append(
+                f"        if v.__class__ is not Decimal or not v.is_finite() or v.is_signed() "
+                f"or v >= {c}.ceiling or v.quantize({c}.quantum) != v: walk({c}, v, path, out)"
+            )
+        elif check.limit and not check.rut:
+            lines.append(
+                f"        if v.__class__ is not str or len(v) > {check.limit}: "
+                f"walk({c}, v, path, out)"
+            )
+        else:
+            lines.append(f"        walk({c}, v, path, out)")
+    lines.append("    return None")
+    exec(compile("\n".join(lines), f"<check {cls.__qualname__}>", "exec"), env)
+    checker: Callable[[Any, str, list[ErrorDetail]], None] = env["check"]
+    return checker
 
 
 def _check_fields(obj: Any, path: str, out: list[ErrorDetail]) -> None:
     """Append the RUT, length and digit problems of every field of ``obj``, nested ones too."""
-    cls: Any = type(obj)
-    plan = _plan(cls)
-    for check, value in zip(plan.checks, plan.values(obj), strict=True):
-        if value is None:
-            continue
-        if value.__class__ is str:
-            if (check.limit and len(value) > check.limit) or check.rut:
-                _check_value(check, value, path, "", out)
-        elif value.__class__ is Decimal and check.ceiling is not None:
-            # Quick test (no sign, under the ceiling, few enough decimals); exact one if not.
-            if (
-                not value.is_finite()
-                or value.is_signed()
-                or value >= check.ceiling
-                or value.quantize(check.quantum) != value
-            ):
-                _check_value(check, value, path, "", out)
-        elif isinstance(value, (list, tuple)):
-            for index, item in enumerate(value):
-                if check.nested and attrs.has(item.__class__):
-                    _check_fields(item, f"{_join(path, check.wire)}[{index}]", out)
-                else:
-                    _check_value(check, item, path, f"[{index}]", out)
-        elif check.nested and attrs.has(value.__class__):
-            _check_fields(value, _join(path, check.wire), out)
-        else:
-            _check_value(check, value, path, "", out)
+    cls: Any = obj.__class__
+    _checker(cls)(obj, path, out)
+
+
+def _walk(check: _FieldCheck, value: Any, path: str, out: list[ErrorDetail]) -> None:
+    """One field's value in full: its items if a list, its fields if a model, else itself."""
+    if isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            if check.nested and attrs.has(item.__class__):
+                _check_fields(item, f"{_join(path, check.wire)}[{index}]", out)
+            else:
+                _check_value(check, item, path, f"[{index}]", out)
+    elif check.nested and attrs.has(value.__class__):
+        _check_fields(value, _join(path, check.wire), out)
+    else:
+        _check_value(check, value, path, "", out)
 
 
 def _check_value(

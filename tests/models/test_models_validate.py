@@ -167,3 +167,37 @@ def test_truncate_policy() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert dte.fit_lengths(fixed) is fixed  # nothing to cut, no warning, same object
+
+
+def test_field_checks_reach_nested_lists_and_every_kind_of_value() -> None:
+    """Lengths inside list items, text lists, ints and Decimals at and past their limits."""
+    from openfactura.dte._validate import _check_fields
+
+    fine = dte.Detalle(
+        nmb_item="x",
+        cdg_item=[dte.CdgItem(tpo_codigo="T" * 10, vlr_codigo="V" * 35)],
+        cod_imp_adic=["271"],
+        qty_item=Decimal("999999999999.999999"),
+        prc_item=Decimal("1.500000000"),  # trailing zeros are not decimals
+        descuento_pct=Decimal(0),
+    )
+    out: list[openfactura.ErrorDetail] = []
+    _check_fields(fine, "Detalle[0]", out)
+    assert out == []
+    bad = dte.Detalle(
+        nmb_item="x",
+        cdg_item=(dte.CdgItem(tpo_codigo="T" * 11, vlr_codigo="V"),),  # type: ignore[arg-type]
+        cod_imp_adic=["27", "2711"],
+        qty_item=-3,  # type: ignore[arg-type]  # an int, negative
+        prc_item=Decimal("1000000000000"),
+        descuento_pct=Decimal("-0"),
+        dsc_item=7,  # type: ignore[arg-type]  # not text: no length to check
+    )
+    _check_fields(bad, "Detalle[0]", out)
+    assert [(p.field, p.issue.split(":")[0]) for p in out] == [
+        ("Detalle[0].CdgItem[0].TpoCodigo", "Largo máximo 10 caracteres (tiene 11)"),
+        ("Detalle[0].QtyItem", "Valor negativo no permitido"),
+        ("Detalle[0].PrcItem", "Máximo 12 dígitos enteros"),
+        ("Detalle[0].DescuentoPct", "Valor negativo no permitido"),
+        ("Detalle[0].CodImpAdic[1]", "Largo máximo 3 caracteres (tiene 4)"),
+    ]
