@@ -28,6 +28,7 @@ import attrs
 
 from ._exceptions import (
     APIConnectionError,
+    APIError,
     APITimeoutError,
     DuplicateDocumentError,
     OutcomeUnknownError,
@@ -98,6 +99,12 @@ def decode_json(raw: bytes) -> Any:
         return json.loads(text)
     except ValueError:
         raise _NotJSONError(text) from None
+
+
+def _processed_by_the_api(error: APIError) -> bool:
+    """True when Openfactura itself (not its gateway or a proxy) read and refused the body."""
+    code = error.code or ""
+    return code.startswith("OF-") and code != "OF-429"
 
 
 async def _close_with_loop(
@@ -396,6 +403,12 @@ class Transport:
                         await self._sleep(wait)
                     state.attempt += 1
                     continue
+                if idempotency_key is not None and state.sent_before:
+                    raise OutcomeUnknownError(
+                        "An earlier attempt of the emission may have reached the API and the "
+                        f"retries then ran into HTTP {status}.",
+                        idempotency_key=idempotency_key,
+                    ) from error
                 raise error
 
             if isinstance(error, DuplicateDocumentError) and idempotency_key is not None:
@@ -423,7 +436,11 @@ class Transport:
                 state.attempt += 1
                 continue
 
-            if idempotency_key is not None and status >= 500:
+            if idempotency_key is not None and (
+                status >= 500 or (state.sent_before and not _processed_by_the_api(error))
+            ):
+                # Only an answer of the API itself (an OF-xx code: it checked the key first
+                # and found no earlier document) rules out an earlier attempt's document.
                 raise OutcomeUnknownError(
                     f"The emission got HTTP {status} and retries ran out; it may or may not "
                     "have been emitted.",

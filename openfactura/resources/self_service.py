@@ -28,14 +28,17 @@ class SelfServiceLinks(AsyncResource):
         """Send the link's email to the customer again.
 
         **Undocumented route** (``GET /v2/dte/selfservice/email/{t}``, used by Haulmer's
-        WHMCS plugin); it may change without notice. Any 2xx answer is success.
+        WHMCS plugin); it may change without notice. Any 2xx answer is success. It is not
+        retried once it may have reached the API (the customer would get the email twice).
 
         >>> await client.self_service.resend_email("https://.../abc123")  # doctest: +SKIP
 
         Raises :class:`ValidationError` (empty link), :class:`NotFoundError` and the usual
         API errors.
         """
-        await self._client._request("GET", f"/v2/dte/selfservice/email/{segment(link_token(link))}")
+        path = f"/v2/dte/selfservice/email/{segment(link_token(link))}"
+        # A GET with an effect: repeated after a lost answer it would send the email twice.
+        await self._client._request("GET", path, safe=False)
 
     async def state(self, link: str) -> SelfServiceState:
         """What became of the link: ``Boleta AM``/``AS``, ``Factura AS``/``BAM``/``BAS``, pending.

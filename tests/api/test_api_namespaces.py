@@ -346,6 +346,17 @@ async def test_self_service_routes(
     assert "self-service boleta" in state.description
 
 
+async def test_resend_email_is_not_repeated_after_a_lost_answer(
+    mocked: aioresponses, client: openfactura.AsyncOpenfactura
+) -> None:
+    """A GET that sends an email: a retry after a 503 could email the customer twice."""
+    mocked.get(f"{API}/selfservice/email/AbC123", status=503, body=b"")
+    mocked.get(f"{API}/selfservice/email/AbC123", status=201, body=b"")
+    with pytest.raises(openfactura.ServerError):
+        await client.self_service.resend_email("AbC123")
+    assert len(calls(mocked)) == 1
+
+
 async def test_self_service_pending_and_bad_link(
     mocked: aioresponses, client: openfactura.AsyncOpenfactura
 ) -> None:

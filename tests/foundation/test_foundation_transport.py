@@ -391,6 +391,61 @@ async def test_emission_outcome_unknown_when_retries_run_out(
     assert "k-1" in str(info.value)
 
 
+RATE_LIMITED = {"statusCode": 429, "message": "Rate limit is exceeded. Try again in 1 seconds."}
+
+
+@pytest.mark.parametrize("first", ["timeout", "503"])
+async def test_emission_that_may_have_gone_then_hits_429s_is_outcome_unknown(
+    mocked: Any, client: openfactura.AsyncOpenfactura, first: str
+) -> None:
+    """A RateLimitError would invite a second emit() with a new key: a second document."""
+    if first == "timeout":
+        mocked.post(DOC, exception=aiohttp.ServerTimeoutError())
+    else:
+        mocked.post(DOC, status=503, body=b"Service Unavailable")
+    for _ in range(3):
+        mocked.post(DOC, status=429, payload=RATE_LIMITED)
+    with pytest.raises(openfactura.OutcomeUnknownError) as info:
+        await client._request("POST", "/v2/dte/document", json={}, idempotency_key="k-3")
+    assert info.value.idempotency_key == "k-3"
+    assert isinstance(info.value.__cause__, openfactura.RateLimitError)
+    keys = [call.kwargs["headers"]["Idempotency-Key"] for call in calls(mocked)]
+    assert keys == ["k-3"] * 4
+
+
+async def test_emission_that_may_have_gone_then_hits_the_gateway_is_outcome_unknown(
+    mocked: Any, client: openfactura.AsyncOpenfactura
+) -> None:
+    mocked.post(DOC, status=502, body=b"<html>Bad gateway</html>")
+    mocked.post(DOC, status=401, payload={"statusCode": 401, "message": "Access denied"})
+    with pytest.raises(openfactura.OutcomeUnknownError):
+        await client._request("POST", "/v2/dte/document", json={}, idempotency_key="k-4")
+
+
+async def test_emission_refused_by_the_api_after_a_lost_attempt_is_definitive(
+    mocked: Any, client: openfactura.AsyncOpenfactura
+) -> None:
+    """An OF-xx answer means the API checked the key: no earlier document exists."""
+    mocked.post(DOC, status=503, body=b"")
+    mocked.post(
+        DOC,
+        status=400,
+        payload={"error": {"message": "Validación de Campos", "code": "OF-10", "details": []}},
+    )
+    with pytest.raises(openfactura.InvalidRequestError) as info:
+        await client._request("POST", "/v2/dte/document", json={}, idempotency_key="k-5")
+    assert info.value.code == "OF-10"
+
+
+async def test_emission_only_ever_rate_limited_is_a_rate_limit_error(
+    mocked: Any, client: openfactura.AsyncOpenfactura
+) -> None:
+    for _ in range(4):
+        mocked.post(DOC, status=429, payload=RATE_LIMITED)
+    with pytest.raises(openfactura.RateLimitError):
+        await client._request("POST", "/v2/dte/document", json={}, idempotency_key="k-6")
+
+
 async def test_emission_not_sent_is_a_connection_error_not_unknown() -> None:
     c = openfactura.AsyncOpenfactura(
         KEY, base_url="http://127.0.0.1:9", rate_limits=None, max_retries=0
