@@ -240,6 +240,8 @@ class OutcomeUnknownError(OpenfacturaError):
 
     def __init__(self, message: str, *, idempotency_key: str) -> None:
         self.idempotency_key = idempotency_key
+        self.reason = message
+        """What happened, without the advice on re-sending."""
         super().__init__(
             f"{message} Re-send with idempotency_key={idempotency_key!r} to get the original "
             "document if it was emitted, without creating a second one."

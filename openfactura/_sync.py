@@ -17,12 +17,15 @@ Usage::
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import os
 import threading
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
+from ._exceptions import OutcomeUnknownError
 from ._fork import keep_parent_object
 
 __all__ = ["LoopThread"]
@@ -30,6 +33,7 @@ __all__ = ["LoopThread"]
 T = TypeVar("T")
 
 _live: weakref.WeakSet[LoopThread] = weakref.WeakSet()
+_CLOSED_MIDWAY = "The client was closed while this call was in flight."
 
 
 class LoopThread:
@@ -42,6 +46,7 @@ class LoopThread:
         self._thread: threading.Thread | None = None
         self._pid = os.getpid()
         self._closed = False
+        self._finalizer: weakref.finalize[Any, Any] | None = None
         _live.add(self)
 
     @property
@@ -53,8 +58,7 @@ class LoopThread:
             if self._closed:
                 raise RuntimeError("This client is closed; create a new one.")
             if self._pid != os.getpid():  # forked child: the parent's thread does not exist here
-                keep_parent_object(self._loop)
-                self._loop, self._thread, self._pid = None, None, os.getpid()
+                self._forget_parent_loop()
             if self._loop is None:
                 loop = asyncio.new_event_loop()
                 ready = threading.Event()
@@ -64,7 +68,18 @@ class LoopThread:
                 thread.start()
                 ready.wait()
                 self._loop, self._thread = loop, thread
+                # A client dropped without close() stops its loop when it is collected; the
+                # thread then closes the session and connections, as close() would.
+                self._finalizer = weakref.finalize(self, _stop_loop, loop)
+                self._finalizer.atexit = False
             return self._loop
+
+    def _forget_parent_loop(self) -> None:
+        if self._finalizer is not None:
+            self._finalizer.detach()  # the parent's loop is not ours to stop
+            self._finalizer = None
+        keep_parent_object(self._loop)
+        self._loop, self._thread, self._pid = None, None, os.getpid()
 
     @staticmethod
     def _serve(loop: asyncio.AbstractEventLoop, ready: threading.Event) -> None:
@@ -99,12 +114,14 @@ class LoopThread:
         except BaseException:
             coro.close()
             raise
-        future = asyncio.run_coroutine_threadsafe(coro, loop)
+        future = asyncio.run_coroutine_threadsafe(_not_cancelled(coro), loop)
         try:
             return future.result()
         except KeyboardInterrupt:
             future.cancel()  # Ctrl-C cancels the work on the loop thread too
             raise
+        except concurrent.futures.CancelledError:  # cancelled before it even started
+            raise RuntimeError(_CLOSED_MIDWAY) from None
 
     def iterate(self, iterator: AsyncIterator[T]) -> Iterator[T]:
         """Drive an async iterator step by step as a plain iterator (closed in ``finally``)."""
@@ -139,6 +156,9 @@ class LoopThread:
             self._closed = True
             loop, thread = self._loop, self._thread
             self._loop = self._thread = None
+            if self._finalizer is not None:
+                self._finalizer.detach()
+                self._finalizer = None
         if loop is not None and thread is not None and self._pid == os.getpid():
             self._check_not_on_loop_thread()
             loop.call_soon_threadsafe(loop.stop)
@@ -149,16 +169,35 @@ class LoopThread:
         return self._closed
 
 
+async def _not_cancelled(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro``; if the loop cancels it (the client was closed meanwhile), say so.
+
+    A blocking caller cannot use a cancellation: it gets an error it can act on instead,
+    and an emission cut short keeps its idempotency key (``OutcomeUnknownError``).
+    """
+    try:
+        return await coro
+    except asyncio.CancelledError as exc:
+        if isinstance(exc, OutcomeUnknownError):
+            raise OutcomeUnknownError(exc.reason, idempotency_key=exc.idempotency_key) from exc
+        raise RuntimeError(_CLOSED_MIDWAY) from exc
+
+
 async def _await(awaitable: Awaitable[T]) -> T:
     return await awaitable
 
 
+def _stop_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Stop a dropped client's loop from whatever thread collected the client."""
+    if not loop.is_closed():
+        with contextlib.suppress(RuntimeError):  # closed in between
+            loop.call_soon_threadsafe(loop.stop)
+
+
 def _reset_after_fork() -> None:  # pragma: no cover - exercised in forked children
     for runner in list(_live):
-        keep_parent_object(runner._loop)
-        runner._loop, runner._thread = None, None
         runner._lock = threading.Lock()
-        runner._pid = os.getpid()
+        runner._forget_parent_loop()
 
 
 if hasattr(os, "register_at_fork"):

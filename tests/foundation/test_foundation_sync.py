@@ -6,6 +6,7 @@ import asyncio
 import threading
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -106,6 +107,77 @@ def test_close_is_idempotent_and_final(server: ThreadedServer) -> None:
     assert sdk_threads() == []
     with pytest.raises(RuntimeError, match="closed"):
         client.request("GET", "/v2/dte/organization")
+
+
+def test_a_client_dropped_without_close_stops_its_thread_and_closes_its_session(
+    server: ThreadedServer,
+) -> None:
+    import gc
+
+    def use_and_drop() -> tuple[threading.Thread, Any]:
+        client = openfactura.Openfactura(KEY, base_url=server.base_url, rate_limits=None)
+        client.request("GET", "/v2/dte/organization")
+        thread = client._runner.thread
+        assert thread is not None and thread.is_alive()
+        return thread, client._async._transport._session
+
+    thread, session = use_and_drop()
+    gc.collect()
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+    assert session is not None and session.closed
+
+
+async def test_the_blocking_client_refuses_a_session_of_another_loop() -> None:
+    import aiohttp
+
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(openfactura.ConfigurationError, match="AsyncOpenfactura"):
+            openfactura.Openfactura(KEY, base_url="http://127.0.0.1:9", session=session)
+    assert sdk_threads() == []
+
+
+def test_calls_in_flight_when_the_client_closes_get_errors_they_can_act_on() -> None:
+    from openfactura._transport import _CancelledOutcomeUnknownError
+
+    runner = LoopThread("openfactura-test")
+    started = threading.Semaphore(0)
+
+    async def slow_get() -> None:
+        started.release()
+        await asyncio.sleep(30)
+
+    async def slow_emission() -> None:
+        started.release()
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            raise _CancelledOutcomeUnknownError("Cut short.", idempotency_key="k-9") from None
+
+    outcomes: dict[str, BaseException] = {}
+
+    def call(name: str, make: Any) -> None:
+        try:
+            runner.run(make())
+        except BaseException as exc:
+            outcomes[name] = exc
+
+    threads = [
+        threading.Thread(target=call, args=("get", slow_get)),
+        threading.Thread(target=call, args=("emit", slow_emission)),
+    ]
+    for thread in threads:
+        thread.start()
+    assert started.acquire(timeout=5) and started.acquire(timeout=5)
+    runner.close()
+    for thread in threads:
+        thread.join(5)
+    assert isinstance(outcomes["get"], RuntimeError)
+    assert "closed" in str(outcomes["get"])
+    emit = outcomes["emit"]
+    assert type(emit) is openfactura.OutcomeUnknownError  # not a CancelledError any more
+    assert emit.idempotency_key == "k-9"
+    assert str(emit).count("Re-send") == 1
 
 
 def test_calling_from_its_own_loop_thread_fails_fast() -> None:
