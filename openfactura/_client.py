@@ -259,6 +259,13 @@ class Openfactura:
         limiter: Limiter | None = None,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
+        if session is not None:
+            # A session belongs to the event loop it was made on; this client's coroutines
+            # run on its own private loop, where that session cannot be used.
+            raise ConfigurationError(
+                "session= is for AsyncOpenfactura: the blocking client runs its own event "
+                "loop and makes its own session there."
+            )
         api_key = None if api_key is None else SecretStr(api_key)  # masked in tracebacks
         self._async = AsyncOpenfactura(
             api_key,
