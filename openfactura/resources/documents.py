@@ -500,6 +500,9 @@ class Documents(AsyncResource):
             started = self._clock()
             undecided: list[str] = []
             for start in range(0, len(pending), concurrency):
+                if start and self._clock() >= deadline:  # time is up in the middle of a round
+                    undecided.extend(pending[start:])
+                    break
                 chunk = pending[start : start + concurrency]
                 results = await asyncio.gather(
                     *(self.status(token) for token in chunk), return_exceptions=True
@@ -520,7 +523,7 @@ class Documents(AsyncResource):
                 raise WaitTimeoutError(
                     f"{len(pending)} document(s) still undecided after {timeout:g}s.",
                     tokens=pending,
-                    statuses={token: last[token] for token in pending},
+                    statuses={token: last[token] for token in pending if token in last},
                     timeout=timeout,
                 )
             pause = min(max(delay - (now - started), 0.0), deadline - now)

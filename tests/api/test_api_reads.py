@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aioresponses import aioresponses
@@ -267,6 +268,31 @@ async def test_wait_many_times_out_after_yielding_the_decided(
         await collect()
     assert got == ["a"]
     assert info.value.tokens == ["b"] and info.value.statuses == {"b": "Pendiente"}
+
+
+async def test_wait_many_gives_up_in_the_middle_of_a_long_round(
+    mocked: aioresponses, client: openfactura.AsyncOpenfactura, clock: FakeClock
+) -> None:
+    """30 undecided tokens, 1 s per poll (the rate limiter): a 5 s timeout ends near 5 s."""
+    tokens = [f"t{i}" for i in range(30)]
+
+    def slow_poll(url: Any, **kwargs: Any) -> None:
+        clock.now += 1.0
+
+    for token in tokens:
+        mocked.get(
+            f"{API}/document/{token}/status",
+            payload={"estado": "Pendiente"},
+            callback=slow_poll,
+            repeat=True,
+        )
+    started = clock.now
+    with pytest.raises(WaitTimeoutError) as info:
+        async for _ in client.documents.wait_many(tokens, timeout=5, concurrency=3):
+            pass
+    assert clock.now - started <= 5 + 3  # at most one more chunk after the deadline
+    assert sorted(info.value.tokens) == sorted(tokens)  # the unpolled ones are undecided too
+    assert set(info.value.statuses) < set(tokens)  # only polled tokens have a status
 
 
 async def test_wait_many_propagates_errors(
