@@ -61,7 +61,7 @@ async def _tour(base_url: str) -> None:
         await asyncio.gather(*(client.organization.get() for _ in range(5)))
         print(
             f"5 concurrent calls within 3/s and 100/min: {time.monotonic() - started:.2f}s "
-            "(two at once, then one every 0.61 s)"
+            "(one at once, then one every 0.6 s)"
         )
     async with openfactura.AsyncOpenfactura("0" * 32, base_url=base_url) as bad:
         try:

@@ -21,22 +21,27 @@ sliding minute — and ``AsyncLimiter(3, 1)`` admits 6 in a sliding second.
 
 How we choose the parameters
 ----------------------------
-Requests also arrive with some network jitter: requests the client admits within
-``W + J`` seconds can land in one server window of ``W``. By (1), a bucket ``(C, r)``
+Requests also arrive some time after the client admits them, and not always the same
+time: a request on a pooled connection leaves at once, one that needs a new connection
+first waits for DNS, TCP and TLS (a few hundred milliseconds far from the gateway). So
+requests the client admits within ``W + J`` seconds can land in one server window of
+``W``. By (1), a bucket ``(C, r)``
 keeps every window ``(N_i, W_i)`` exact when ``C + r·(W_i + J_i) < N_i + 1`` for all
 ``i`` (``n`` is an integer). :func:`plan_pacing` picks the largest burst ``C`` for which
 the rate ``r = min_i (N_i + 1 − C) / (W_i + J_i)`` (less a hair) still reaches 98 % of the
-tightest budget, and ``C = 1`` otherwise. The jitter allowance ``J_i`` is 0.1 s, capped
-at 2 % of the window that binds over a long run (the lowest ``N_i / W_i``, whose margin
-costs throughput: it keeps ≥ 97 % of its budget) and at 10 % of the others (whose margin
-is free); so it also scales down with compressed test windows. For the defaults
-(``J = 0.1 s`` for both windows):
+tightest budget, and ``C = 1`` otherwise. The allowance ``J_i`` is 0.5 s, room for a new
+connection's handshakes, capped at 2 % of the window that binds over a long run (the
+lowest ``N_i / W_i``, whose margin costs throughput: it keeps ≥ 97 % of its budget) and at
+50 % of the others; so it also scales down with compressed test windows. For the
+defaults (``J = 0.5 s`` for both windows):
 
-* ``C = 2``: ``r = min(2 / 1.1, 99 / 60.1) = 1.647/s`` = 98.8 % of 100/min;
-* a 1 s window sees at most ``2 + 1.647·1.1 = 3.8 < 4``; a 60 s window
-  ``2 + 1.647·60.1 = 101 − ε``.
+* ``C = 2`` would need ``r = min(2 / 1.5, 99 / 60.5) = 1.33/s``, only 80 % of 100/min;
+* ``C = 1``: ``r = min(3 / 1.5, 100 / 60.5) = 1.653/s`` = 99.2 % of 100/min;
+* a 1 s window sees at most ``1 + 1.653·1.5 = 3.5 < 4``; a 60 s window
+  ``1 + 1.653·60.5 = 101 − ε``.
 
-So after idle two requests leave at once, then one every 0.61 s; no window can overrun.
+So after idle a request leaves at once, then one every 0.605 s; no window can overrun
+while requests arrive within 0.5 s of their admission.
 
 Sharing one budget: pacer + sliding log
 ---------------------------------------
@@ -161,9 +166,9 @@ class PacingPlan:
         return AsyncLimiter(self.capacity, self.capacity / self.rate)
 
 
-MAX_JITTER = 0.1
+MAX_JITTER = 0.5
 BINDING_JITTER_FRACTION = 0.02
-OTHER_JITTER_FRACTION = 0.1
+OTHER_JITTER_FRACTION = 0.5
 
 
 def jitter_allowances(
@@ -171,9 +176,10 @@ def jitter_allowances(
 ) -> tuple[float, ...]:
     """Network jitter allowance per window (seconds).
 
-    ``jitter`` if given; else 0.1 s, capped at 2 % of the window that binds over a long
-    run (the lowest ``max_calls / period``: its margin costs throughput) and at 10 % of
-    the others (their margin is free).
+    ``jitter`` if given; else 0.5 s (a new connection's DNS, TCP and TLS handshakes
+    happen between admission and arrival), capped at 2 % of the window that binds over a
+    long run (the lowest ``max_calls / period``: its margin costs throughput) and at 50 %
+    of the others.
     """
     if jitter is not None:
         return tuple(float(jitter) for _ in limits)
@@ -193,7 +199,7 @@ def plan_pacing(limits: Sequence[RateLimit], jitter: float | None = None) -> Pac
 
     >>> plan = plan_pacing(DEFAULT_RATE_LIMITS)
     >>> plan.capacity, round(plan.rate * 60, 1)
-    (2, 98.8)
+    (1, 99.2)
     """
     if not limits:
         raise ValueError("plan_pacing needs at least one RateLimit")
