@@ -306,6 +306,8 @@ def make_api_error(
     if isinstance(body, Mapping):
         inner = body.get("error")
         payload = inner if isinstance(inner, Mapping) else body
+        if isinstance(inner, str) and inner.strip() and not body.get("message"):
+            payload = {**body, "message": inner}  # {"error": "some text"}
     message = payload.get("message") if payload else None
     if not isinstance(message, str) or not message:
         message = _fallback_message(status, body)

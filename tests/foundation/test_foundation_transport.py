@@ -487,3 +487,11 @@ def test_backoff_full_jitter_capped() -> None:
     assert RetryPolicy(jitter=lambda: 0.0).backoff(3) == 0.0
     assert RetryPolicy(jitter=lambda: 0.0).backoff(0, retry_after=5) == 5  # server floor
     assert RetryPolicy(max_wait=10, jitter=lambda: 0.0).backoff(0, retry_after=500) == 10
+
+
+def test_an_error_given_as_plain_text_keeps_its_text() -> None:
+    from openfactura._exceptions import make_api_error
+
+    err = make_api_error(400, {"error": "Formato de fecha inválido"})
+    assert type(err) is openfactura.InvalidRequestError
+    assert err.message == "Formato de fecha inválido"
