@@ -101,10 +101,14 @@ def decode_json(raw: bytes) -> Any:
         raise _NotJSONError(text) from None
 
 
+_UNSETTLED_CODES = frozenset({"OF-12", "OF-13", "OF-21", "OF-429"})
+"""XML generation, database errors, the RCV lock: the API did not get to a verdict."""
+
+
 def _processed_by_the_api(error: APIError) -> bool:
     """True when Openfactura itself (not its gateway or a proxy) read and refused the body."""
     code = error.code or ""
-    return code.startswith("OF-") and code != "OF-429"
+    return code.startswith("OF-") and code not in _UNSETTLED_CODES
 
 
 async def _close_with_loop(

@@ -437,6 +437,20 @@ async def test_emission_refused_by_the_api_after_a_lost_attempt_is_definitive(
     assert info.value.code == "OF-10"
 
 
+async def test_emission_after_a_lost_attempt_ending_in_a_database_error_is_unknown(
+    mocked: Any, client: openfactura.AsyncOpenfactura
+) -> None:
+    """OF-13/OF-21 (database) say nothing about the earlier attempt's document."""
+    mocked.post(DOC, status=503, body=b"")
+    mocked.post(
+        DOC,
+        status=400,
+        payload={"error": {"message": "Base de datos no disponible", "code": "OF-21"}},
+    )
+    with pytest.raises(openfactura.OutcomeUnknownError):
+        await client._request("POST", "/v2/dte/document", json={}, idempotency_key="k-7")
+
+
 async def test_emission_only_ever_rate_limited_is_a_rate_limit_error(
     mocked: Any, client: openfactura.AsyncOpenfactura
 ) -> None:
