@@ -327,15 +327,20 @@ def _check_document(doc: Any) -> Iterator[ErrorDetail]:
 
     boleta = tipo in BOLETA_TYPES
     if boleta:
-        for name in ("RznSocEmisor", "GiroEmisor", "DirOrigen", "CmnaOrigen"):
+        for name in ("RznSocEmisor", "GiroEmisor", "CdgSIISucur", "DirOrigen", "CmnaOrigen"):
             yield from _required(enc.emisor, name, "Encabezado.Emisor")
     else:
-        for name in ("DirOrigen", "CmnaOrigen"):
+        for name in ("RznSoc", "GiroEmis", "DirOrigen", "CmnaOrigen"):
             yield from _required(enc.emisor, name, "Encabezado.Emisor")
-        for name in ("GiroRecep", "DirRecep", "CmnaRecep"):
+        # GiroRecep is required by the generic table but not forced by the API (§8, 14).
+        for name in ("RznSocRecep", "DirRecep", "CmnaRecep"):
             yield from _required(enc.receptor, name, "Encabezado.Receptor")
         if not enc.emisor.acteco:
             yield ErrorDetail("Encabezado.Emisor.Acteco", "Requerido")
+    if tipo == TipoDTE.FACTURA and doc.detalle and all(ln.ind_exe for ln in doc.detalle):
+        yield ErrorDetail(
+            "Detalle", "Ninguna línea afecta a IVA: emita una factura exenta (FacturaExenta, 34)"
+        )
     if tipo == TipoDTE.GUIA_DESPACHO and id_doc.ind_traslado is None:
         yield ErrorDetail("Encabezado.IdDoc.IndTraslado", "Requerido en guías de despacho (52)")
     if tipo in _NOTAS and not doc.referencia:
@@ -354,6 +359,8 @@ def _check_document(doc: Any) -> Iterator[ErrorDetail]:
             yield ErrorDetail(f"{where}.NroLinDet", f"Debe ser {index + 1}")
         if line.monto_item is None:
             yield ErrorDetail(f"{where}.MontoItem", "Requerido")
+        if not line.nmb_item:
+            yield ErrorDetail(f"{where}.NmbItem", "Requerido")
     for section, number_field, wire in (
         ("dsc_rcg_global", "nro_lin_dr", "NroLinDR"),
         ("referencia", "nro_lin_ref", "NroLinRef"),

@@ -34,7 +34,14 @@ GUIA_WARNING = (
 )
 _RUT = re.compile(r"^\d{1,8}-[\dkK]$")
 _EMISOR_REQUIRED = ("RUTEmisor", "RznSoc", "GiroEmis", "Acteco", "DirOrigen", "CmnaOrigen")
-_BOLETA_EMISOR_REQUIRED = ("RUTEmisor", "RznSocEmisor", "GiroEmisor", "DirOrigen", "CmnaOrigen")
+_BOLETA_EMISOR_REQUIRED = (
+    "RUTEmisor",
+    "RznSocEmisor",
+    "GiroEmisor",
+    "CdgSIISucur",
+    "DirOrigen",
+    "CmnaOrigen",
+)
 _RECEPTOR_REQUIRED = ("RUTRecep", "RznSocRecep")  # GiroRecep, Contacto: not forced (§8.14)
 
 

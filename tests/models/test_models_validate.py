@@ -201,3 +201,40 @@ def test_field_checks_reach_nested_lists_and_every_kind_of_value() -> None:
         ("Detalle[0].DescuentoPct", "Valor negativo no permitido"),
         ("Detalle[0].CodImpAdic[1]", "Largo máximo 3 caracteres (tiene 4)"),
     ]
+
+
+def test_required_texts_per_type_and_a_factura_with_nothing_affected() -> None:
+    doc = _factura()
+    enc = doc.encabezado
+    bad = attrs.evolve(
+        doc,
+        encabezado=attrs.evolve(
+            enc,
+            emisor=attrs.evolve(enc.emisor, rzn_soc="", giro_emis=""),
+            receptor=attrs.evolve(enc.receptor, rzn_soc_recep="", giro_recep=None),
+        ),
+        detalle=[attrs.evolve(doc.detalle[0], nmb_item="")],
+    )
+    fields = dict(bad.validate())
+    for field in (
+        "Encabezado.Emisor.RznSoc",
+        "Encabezado.Emisor.GiroEmis",
+        "Encabezado.Receptor.RznSocRecep",
+        "Detalle[0].NmbItem",
+    ):
+        assert fields[field] == "Requerido", field
+    assert "Encabezado.Receptor.GiroRecep" not in fields  # not forced by the API
+    exempt_only = dte.Factura.build(
+        emisor=make_emisor(),
+        receptor=make_receptor(),
+        detalle=[line(ind_exe=dte.IndExe.EXENTO)],
+        fch_emis=FCH,
+    )
+    assert [p.field for p in exempt_only.validate()] == ["Detalle"]
+    assert "FacturaExenta" in exempt_only.validate()[0].issue
+    boleta = dte.Boleta.build(
+        emisor=attrs.evolve(make_boleta_emisor(), cdg_sii_sucur=None),
+        detalle=[boleta_line()],
+        fch_emis=FCH,
+    )
+    assert dict(boleta.validate()) == {"Encabezado.Emisor.CdgSIISucur": "Requerido"}

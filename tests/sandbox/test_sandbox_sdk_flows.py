@@ -71,6 +71,7 @@ def factura(*lines: Detalle, **kw: object) -> Factura:
                 rut_emisor="76795561-8",
                 rzn_soc_emisor="HAULMER SPA",
                 giro_emisor="VENTAS",
+                cdg_sii_sucur=81303347,
                 dir_origen="ARTURO PRAT 527",
                 cmna_origen="Curicó",
             ),
