@@ -23,7 +23,11 @@ __all__ = ["Rut", "compute_dv"]
 
 
 def compute_dv(body: int) -> str:
-    """The mod-11 check digit of ``body``: ``"0"``-``"9"`` or ``"K"``."""
+    """The mod-11 check digit of ``body`` (a positive integer): ``"0"``-``"9"`` or ``"K"``."""
+    if isinstance(body, bool) or not isinstance(body, int) or body <= 0:
+        raise ValidationError(
+            f"Invalid RUT body {body!r}", [("rut", f"{body!r} is not a positive whole number")]
+        )
     total = 0
     factor = 2
     while body:
@@ -116,7 +120,11 @@ def _split(value: str | int) -> tuple[int, str]:
         body_text, _, dv = text.rpartition("-")
     else:
         body_text, dv = text[:-1], text[-1:]
-    if not body_text.isdigit() or len(dv) != 1 or not (dv.isdigit() or dv == "K"):
+    if (
+        not (body_text.isascii() and body_text.isdigit())
+        or len(dv) != 1
+        or not ((dv.isascii() and dv.isdigit()) or dv == "K")
+    ):
         raise ValidationError(
             f"Invalid RUT {value!r}",
             [("rut", f"{value!r} is not a RUT like 76795561-8 or 76.795.561-8")],

@@ -75,3 +75,20 @@ def test_every_body_round_trips(body: int) -> None:
     assert rut.dv == compute_dv(body)
     wrong = next(d for d in "0123456789K" if d != rut.dv)
     assert not Rut.is_valid(f"{body}-{wrong}")
+
+
+@pytest.mark.parametrize("text", ["²-2", "1²-2", "76795561-٨", "７６７９５５６１-8"])
+def test_digits_other_than_ascii_are_invalid_not_a_crash(text: str) -> None:
+    assert Rut.is_valid(text) is False
+    with pytest.raises(openfactura.ValidationError):
+        Rut(text)
+
+
+@pytest.mark.parametrize("body", [-5, 0, True])
+def test_check_digit_of_an_impossible_body_is_refused_at_once(body: int) -> None:
+    from openfactura._rut import compute_dv
+
+    with pytest.raises(openfactura.ValidationError):
+        compute_dv(body)
+    with pytest.raises(openfactura.ValidationError):
+        Rut.from_parts(body)
