@@ -283,9 +283,13 @@ def with_line_amounts(detalle: Sequence[Any], *, export: bool = False) -> list[A
         parts = line_parts(line, export=export)
         if parts is not None:
             _base, discount, surcharge = parts
-            if getattr(line, "descuento_pct", None) is not None and line.descuento_monto is None:
+            # A percentage that rounds to 0 pesos leaves no amount: the schema's amounts
+            # are positive.
+            pct = getattr(line, "descuento_pct", None)
+            if pct is not None and line.descuento_monto is None and discount:
                 changes["descuento_monto"] = discount
-            if getattr(line, "recargo_pct", None) is not None and line.recargo_monto is None:
+            pct = getattr(line, "recargo_pct", None)
+            if pct is not None and line.recargo_monto is None and surcharge:
                 changes["recargo_monto"] = surcharge
         if line.monto_item is None:
             changes["monto_item"] = line_amount(line, export=export)

@@ -361,6 +361,7 @@ def _check_document(doc: Any) -> Iterator[ErrorDetail]:
             yield ErrorDetail(f"{where}.MontoItem", "Requerido")
         if not line.nmb_item:
             yield ErrorDetail(f"{where}.NmbItem", "Requerido")
+        yield from _positive_line_amounts(line, where)
     for section, number_field, wire in (
         ("dsc_rcg_global", "nro_lin_dr", "NroLinDR"),
         ("referencia", "nro_lin_ref", "NroLinRef"),
@@ -374,6 +375,23 @@ def _check_document(doc: Any) -> Iterator[ErrorDetail]:
         for index, ref in enumerate(doc.referencia):
             if getattr(ref, "fch_ref", None) and ref.fch_ref > id_doc.fch_emis + dt.timedelta(1):
                 yield ErrorDetail(f"Referencia[{index}].FchRef", "Posterior a FchEmis")
+
+
+def _positive_line_amounts(line: Any, where: str) -> Iterator[ErrorDetail]:
+    """The schema's line amounts: quantity and price above 0, discounts above 0, no
+    negative line (a discount larger than the line)."""
+    for name, wire in (
+        ("qty_item", "QtyItem"),
+        ("prc_item", "PrcItem"),
+        ("descuento_monto", "DescuentoMonto"),
+        ("recargo_monto", "RecargoMonto"),
+    ):
+        value = getattr(line, name, None)
+        if value is not None and value == 0:
+            yield ErrorDetail(f"{where}.{wire}", "Debe ser mayor que 0 (omítalo si no aplica)")
+    monto = line.monto_item
+    if isinstance(monto, (int, Decimal)) and monto < 0:
+        yield ErrorDetail(f"{where}.MontoItem", f"Valor negativo no permitido: {monto}")
 
 
 def _required(obj: Any, wire: str, path: str) -> Iterator[ErrorDetail]:
@@ -400,6 +418,14 @@ def _check_amounts(doc: Any, iva_exceptional: bool) -> Iterator[ErrorDetail]:
         if expected != line.monto_item:
             yield _mismatch(f"Detalle[{index}].MontoItem", line.monto_item, expected)
     totales = doc.encabezado.totales
+    for name, wire in (("mnt_neto", "MntNeto"), ("mnt_exe", "MntExe"), ("iva", "IVA")):
+        value = getattr(totales, name, None)
+        if isinstance(value, (int, Decimal)) and value < 0:
+            yield ErrorDetail(f"Encabezado.Totales.{wire}", f"Valor negativo no permitido: {value}")
+    if isinstance(totales.mnt_total, (int, Decimal)) and totales.mnt_total < 0:
+        yield ErrorDetail(
+            "Encabezado.Totales.MntTotal", f"Valor negativo no permitido: {totales.mnt_total}"
+        )
     options: dict[str, Any] = {}
     if export:
         options["tpo_moneda"] = totales.tpo_moneda

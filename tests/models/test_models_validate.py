@@ -238,3 +238,40 @@ def test_required_texts_per_type_and_a_factura_with_nothing_affected() -> None:
         fch_emis=FCH,
     )
     assert dict(boleta.validate()) == {"Encabezado.Emisor.CdgSIISucur": "Requerido"}
+
+
+def test_amounts_the_schema_wants_positive() -> None:
+    # A 1 % discount on 10 pesos rounds to nothing: no DescuentoMonto 0 on the wire.
+    tiny = dte.Factura.build(
+        emisor=make_emisor(),
+        receptor=make_receptor(),
+        detalle=[line(prc="10", descuento_pct=Decimal(1))],
+        fch_emis=FCH,
+    )
+    assert "DescuentoMonto" not in tiny.to_wire()["Detalle"][0]
+    assert tiny.validate() == []
+    # A discount larger than the line, a free item, a zero quantity, a 150 % global discount.
+    doc = dte.Factura.build(
+        emisor=make_emisor(),
+        receptor=make_receptor(),
+        detalle=[
+            line(prc="100", descuento_monto=500),
+            line(prc="0"),
+            line(qty="0"),
+            line(prc="1000"),
+        ],
+        fch_emis=FCH,
+        dsc_rcg_global=[
+            dte.DscRcgGlobal(
+                tpo_mov=dte.TpoMov.DESCUENTO,
+                tpo_valor=dte.TpoValor.PORCENTAJE,
+                valor_dr=Decimal(150),
+            )
+        ],
+    )
+    fields = dict(doc.validate())
+    assert fields["Detalle[0].MontoItem"] == "Valor negativo no permitido: -400"
+    assert fields["Detalle[1].PrcItem"].startswith("Debe ser mayor que 0")
+    assert fields["Detalle[2].QtyItem"].startswith("Debe ser mayor que 0")
+    assert fields["Encabezado.Totales.MntNeto"].startswith("Valor negativo no permitido")
+    assert fields["Encabezado.Totales.MntTotal"].startswith("Valor negativo no permitido")
