@@ -268,8 +268,8 @@ def _number_text(value: Any) -> Any:
         if value == value.to_integral_value():
             return str(int(value))
         return format(value.normalize(), "f")
-    if isinstance(value, int):
-        return str(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(int(value))  # int(): an IntEnum such as TipoDTE.FACTURA writes "33"
     return value
 
 

@@ -14,11 +14,21 @@ API adds tomorrow is neither an error nor lost.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, overload
 
 import attrs
 
-__all__ = ["AS_TEXT", "DIGITS", "EXTRA", "MAX_LENGTH", "WIRE", "extra_field", "wire", "wire_name"]
+__all__ = [
+    "AS_TEXT",
+    "DIGITS",
+    "EXTRA",
+    "MAX_LENGTH",
+    "WIRE",
+    "code_text",
+    "extra_field",
+    "wire",
+    "wire_name",
+]
 
 WIRE = "openfactura.wire"
 EXTRA = "openfactura.extra"
@@ -59,6 +69,17 @@ def wire(
             factory=factory, metadata=metadata, converter=converter, validator=validator
         )
     return attrs.field(default=default, metadata=metadata, converter=converter, validator=validator)
+
+
+@overload
+def code_text(value: str | int) -> str: ...
+@overload
+def code_text(value: None) -> None: ...
+def code_text(value: str | int | None) -> str | None:
+    """A code the API wants as text (``TpoDocRef``): ``TipoDTE.FACTURA`` or ``33`` -> ``"33"``."""
+    if value is None or isinstance(value, str):
+        return value
+    return str(int(value))
 
 
 def extra_field() -> Any:

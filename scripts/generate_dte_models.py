@@ -89,6 +89,8 @@ DEFAULT_ZERO = {"Folio"}
 PRODUCED = {"TED", "TmstFirma"}
 # Numbers Openfactura wants as JSON text.
 AS_TEXT = {"TasaIVA", "CdgSIISucur"}  # as the verified API examples send them
+# DTE types written as text ("33"): a TipoDTE or an int given in Python becomes text.
+CODE_TEXT = {"TpoDocRef", "TpoDocLiq"}
 
 # Elements Openfactura accepts that the SII schema of a family lacks: (family, parent) ->
 # [(name, after sibling, python type, doc)].
@@ -385,6 +387,8 @@ def field_code(child: Node) -> list[str]:
     if child.children is None:
         if simple.type_name == "RUTType":
             kwargs.append("converter=normalize_rut_text")
+        if child.name in CODE_TEXT:
+            kwargs.append("converter=code_text")
         if simple.max_length and child.py == "str":
             kwargs.append(f"max_length={simple.max_length}")
         if child.py == "Decimal" and simple.total_digits:
@@ -413,6 +417,8 @@ def docstring(child: Node) -> list[str]:
             notes.append(f"At most {simple.max_length} characters.")
         if child.name in AS_TEXT:
             notes.append('Sent as text, e.g. ``"19"``.')
+        if child.name in CODE_TEXT:
+            notes.append('A :class:`TipoDTE` or an int is accepted and sent as text (``"33"``).')
         if simple.codes and child.py in ("str", "int"):
             codes = ", ".join(
                 f"{v}" + (f" = {d.rstrip('.')}" if d else "") for v, d in simple.codes
@@ -559,7 +565,7 @@ from typing import Any
 
 import attrs
 
-from .._fields import extra_field, wire
+from .._fields import code_text, extra_field, wire
 from .._rut import normalize_rut_text
 from ._enums import (
 {"".join(f"    {n},{chr(10)}" for n in enum_names)})

@@ -24,7 +24,7 @@ from typing import Any
 
 import attrs
 
-from .._fields import extra_field, wire
+from .._fields import code_text, extra_field, wire
 from .._rut import normalize_rut_text
 from ._enums import (
     CodRef,
@@ -934,8 +934,10 @@ class Referencia:
 
     nro_lin_ref: int | None = wire("NroLinRef", default=None)
     """``NroLinRef``: Numero Secuencial de Linea de Referencia. Filled in by ``build()``."""
-    tpo_doc_ref: str = wire("TpoDocRef", max_length=3)
-    """``TpoDocRef``: Tipo de Documento de Referencia. At most 3 characters."""
+    tpo_doc_ref: str = wire("TpoDocRef", converter=code_text, max_length=3)
+    """``TpoDocRef``: Tipo de Documento de Referencia. At most 3 characters. A :class:`TipoDTE`
+    or an int is accepted and sent as text (``"33"``).
+    """
     ind_global: int | None = wire("IndGlobal", default=None)
     """``IndGlobal``: Indica que se esta Referenciando un Conjunto de Documentos. Codes: 1 = El
     Documento hace Referencia a un Conjunto de Documentos Tributarios del Mismo Tipo.
@@ -1204,8 +1206,10 @@ class LiquidacionDetalle:
     """``NroLinDet``: Numero Secuencial de Linea. Filled in by ``build()``."""
     cdg_item: list[CdgItem] = wire("CdgItem", factory=list)
     """``CdgItem``: Codificacion del Item. Up to 5 entries."""
-    tpo_doc_liq: str = wire("TpoDocLiq", max_length=3)
-    """``TpoDocLiq``: Tipo de Documento que se Liquida. At most 3 characters."""
+    tpo_doc_liq: str = wire("TpoDocLiq", converter=code_text, max_length=3)
+    """``TpoDocLiq``: Tipo de Documento que se Liquida. At most 3 characters. A :class:`TipoDTE`
+    or an int is accepted and sent as text (``"33"``).
+    """
     ind_exe: IndExe | None = wire("IndExe", default=None)
     """``IndExe``: Indicador de Exencion/Facturacion."""
     nmb_item: str = wire("NmbItem", max_length=80)
@@ -1503,8 +1507,10 @@ class ExportReferencia:
 
     nro_lin_ref: int | None = wire("NroLinRef", default=None)
     """``NroLinRef``: Numero Secuencial de Linea de Referencia. Filled in by ``build()``."""
-    tpo_doc_ref: str = wire("TpoDocRef", max_length=3)
-    """``TpoDocRef``: Tipo de Documento de Referencia. At most 3 characters."""
+    tpo_doc_ref: str = wire("TpoDocRef", converter=code_text, max_length=3)
+    """``TpoDocRef``: Tipo de Documento de Referencia. At most 3 characters. A :class:`TipoDTE`
+    or an int is accepted and sent as text (``"33"``).
+    """
     ind_global: int | None = wire("IndGlobal", default=None)
     """``IndGlobal``: Indica que se esta Referenciando un Conjunto de Documentos. Codes: 1 = El
     Documento hace Referencia a un Conjunto de Documentos Tributarios del Mismo Tipo.
@@ -1860,8 +1866,10 @@ class BoletaReferencia:
 
     nro_lin_ref: int | None = wire("NroLinRef", default=None)
     """``NroLinRef``: Numero Secuencial de Linea de Referencia. Filled in by ``build()``."""
-    tpo_doc_ref: str | None = wire("TpoDocRef", default=None, max_length=3)
-    """``TpoDocRef``: Tipo Documento de referencia. At most 3 characters."""
+    tpo_doc_ref: str | None = wire("TpoDocRef", default=None, converter=code_text, max_length=3)
+    """``TpoDocRef``: Tipo Documento de referencia. At most 3 characters. A :class:`TipoDTE` or
+    an int is accepted and sent as text (``"33"``).
+    """
     folio_ref: str | None = wire("FolioRef", default=None, max_length=18)
     """``FolioRef``: Folio de Referencia. At most 18 characters."""
     cod_ref: CodRef | None = wire("CodRef", default=None)

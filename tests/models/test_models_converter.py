@@ -224,3 +224,21 @@ def test_ints_in_decimal_fields_go_out_and_floats_are_refused_before_sending() -
     assert [(p.field, p.issue) for p in out] == [
         ("Detalle[0].PrcItem", "Debe ser Decimal, no float: escriba Decimal('2.5')")
     ]
+
+
+def test_dte_type_codes_go_out_as_text_whatever_python_gave() -> None:
+    import datetime as dt
+
+    for given in (dte.TipoDTE.FACTURA, 33, "33"):
+        ref = dte.Referencia(
+            tpo_doc_ref=given,  # type: ignore[arg-type]
+            folio_ref="109",
+            fch_ref=dt.date(2026, 9, 1),
+            cod_ref=dte.CodRef.ANULA,
+        )
+        assert ref.tpo_doc_ref == "33"
+        assert unstructure(ref)["TpoDocRef"] == "33"
+    assert (
+        dte.Referencia(tpo_doc_ref="SET", folio_ref="0", fch_ref=dt.date(2026, 9, 1)).tpo_doc_ref
+        == "SET"
+    )
