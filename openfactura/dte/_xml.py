@@ -73,22 +73,17 @@ def parse_xml_all(data: bytes | str) -> list[Document]:
     """Every DTE in ``data`` (an ``EnvioDTE``/``EnvioBOLETA`` holds several), in order."""
     root = _root(data)
     bodies = [
-        el
-        for el in root.iter()
-        if _local(el.tag) in _BODIES and _local(_parent_tag(root, el)) == "DTE"
+        child
+        for parent in root.iter()
+        if _local(parent.tag) == "DTE"
+        for child in parent
+        if _local(child.tag) in _BODIES
     ]
     if not bodies:
         raise ValidationError(
             "No DTE found in the XML", [("$", "expected a DTE/Documento element")]
         )
     return [from_wire(_to_wire(body)) for body in bodies]
-
-
-def _parent_tag(root: ET.Element, target: ET.Element) -> str:
-    for parent in root.iter():
-        if target in list(parent):
-            return parent.tag
-    return ""
 
 
 def parse_xml(data: bytes | str) -> Document:
