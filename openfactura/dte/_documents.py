@@ -57,6 +57,7 @@ from ._elements import (
     Receptor,
     Referencia,
     SubTotInfo,
+    TotalesComisiones,
     Transporte,
 )
 from ._enums import FmaPago, IndServicio, TipoDTE
@@ -125,13 +126,23 @@ def _recompute(doc: D, *, iva_exceptional: bool = False, **options: Any) -> D:
         options.setdefault("tpo_moneda", encabezado.totales.tpo_moneda)
     elif "saldo_anterior" not in options:
         options["saldo_anterior"] = encabezado.totales.saldo_anterior
-    totales = compute_totals(
+    totales: Any = compute_totals(
         doc.TIPO,
         detalle,
         getattr(doc, "dsc_rcg_global", ()),
         iva_exceptional=iva_exceptional,
         **options,
     )
+    comisiones = getattr(fields, "comisiones", None)
+    if comisiones:  # a liquidación: the SII wants the commissions' sums in Totales too
+        totales = attrs.evolve(
+            totales,
+            comisiones=TotalesComisiones(
+                val_com_neto=sum(c.val_com_neto or 0 for c in comisiones),
+                val_com_exe=sum(c.val_com_exe or 0 for c in comisiones),
+                val_com_iva=sum(c.val_com_iva or 0 for c in comisiones),
+            ),
+        )
     new_encabezado = attrs.evolve(encabezado, totales=totales)
     result: D = attrs.evolve(fields, detalle=detalle, encabezado=new_encabezado)
     return result

@@ -55,6 +55,11 @@ _NOTAS = frozenset(
     }
 )
 _FIRST_DTE_DATE = dt.date(2003, 1, 1)
+_ENGINE_TOTALS = frozenset(
+    {"mnt_neto", "mnt_exe", "tasa_iva", "iva", "mnt_total", "monto_nf", "total_periodo"}
+    | {"saldo_anterior", "vlr_pagar"}
+)
+"""The ``Totales`` fields the totals engine computes (others are the caller's to give)."""
 
 
 class TruncationWarning(UserWarning):
@@ -74,6 +79,7 @@ def validate(
     _check_fields(doc, "", problems)
     problems.extend(_check_document(doc))
     problems.extend(_check_amounts(doc, iva_exceptional))
+    problems.extend(_check_commission_totals(doc))
     return problems
 
 
@@ -445,8 +451,8 @@ def _check_amounts(doc: Any, iva_exceptional: bool) -> Iterator[ErrorDetail]:
         yield ErrorDetail("Encabezado.Totales.ImptoReten", str(exc))
         return
     for field in attrs.fields(type(totales)):
-        if field.metadata.get(EXTRA) or field.name == "impto_reten":
-            continue
+        if field.name not in _ENGINE_TOTALS:
+            continue  # GrntDep, CredEC, MontoPeriodo...: given by the caller, not computed
         given = getattr(totales, field.name)
         expected_value = getattr(expected_totals, field.name, None)
         if field.name == "tasa_iva":
@@ -479,6 +485,23 @@ def _check_amounts(doc: Any, iva_exceptional: bool) -> Iterator[ErrorDetail]:
                 yield ErrorDetail(
                     "Encabezado.Totales.ImptoReten", f"Falta el impuesto {tax.tipo_imp}"
                 )
+
+
+def _check_commission_totals(doc: Any) -> Iterator[ErrorDetail]:
+    """A liquidación's ``Totales.Comisiones`` against the sums of its ``Comisiones`` lines."""
+    given = getattr(doc.encabezado.totales, "comisiones", None)
+    lines = getattr(doc, "comisiones", None)
+    if given is None or not lines:
+        return
+    for name, wire in (
+        ("val_com_neto", "ValComNeto"),
+        ("val_com_exe", "ValComExe"),
+        ("val_com_iva", "ValComIVA"),
+    ):
+        expected = sum(getattr(line, name) or 0 for line in lines)
+        if (getattr(given, name) or 0) != expected:
+            path = f"Encabezado.Totales.Comisiones.{wire}"
+            yield _mismatch(path, getattr(given, name), expected)
 
 
 def _mismatch(path: str, given: Any, expected: Any) -> ErrorDetail:

@@ -275,3 +275,54 @@ def test_amounts_the_schema_wants_positive() -> None:
     assert fields["Detalle[2].QtyItem"].startswith("Debe ser mayor que 0")
     assert fields["Encabezado.Totales.MntNeto"].startswith("Valor negativo no permitido")
     assert fields["Encabezado.Totales.MntTotal"].startswith("Valor negativo no permitido")
+
+
+def _liquidacion() -> dte.LiquidacionFactura:
+    return dte.LiquidacionFactura.build(
+        emisor=make_emisor(),
+        receptor=make_receptor(),
+        detalle=[
+            dte.LiquidacionDetalle(
+                tpo_doc_liq=dte.TipoDTE.FACTURA,
+                nmb_item="Venta por cuenta de HOSTY SPA",
+                qty_item=Decimal(2),
+                prc_item=Decimal(50000),
+            )
+        ],
+        comisiones=[
+            dte.Comisiones(
+                tipo_movim="C",
+                glosa="Comisión",
+                val_com_neto=10000,
+                val_com_exe=0,
+                val_com_iva=1900,
+            ),
+            dte.Comisiones(
+                tipo_movim="O", glosa="Flete", val_com_neto=2000, val_com_exe=500, val_com_iva=380
+            ),
+        ],
+        fch_emis=FCH,
+    )
+
+
+def test_liquidacion_totals_carry_the_commission_sums() -> None:
+    doc = _liquidacion()
+    totales = doc.to_wire()["Encabezado"]["Totales"]
+    assert totales["Comisiones"] == {"ValComNeto": 12000, "ValComExe": 500, "ValComIVA": 2280}
+    assert doc.to_wire()["Detalle"][0]["TpoDocLiq"] == "33"
+    assert doc.validate() == []
+    enc = doc.encabezado
+    wrong = attrs.evolve(
+        doc,
+        encabezado=attrs.evolve(
+            enc,
+            totales=attrs.evolve(
+                enc.totales,
+                comisiones=attrs.evolve(enc.totales.comisiones, val_com_iva=1900),
+                grnt_dep=100,  # given by the caller: not the engine's to judge
+            ),
+        ),
+    )
+    assert dict(wrong.validate()) == {
+        "Encabezado.Totales.Comisiones.ValComIVA": "Monto erróneo : 1900 (expected 2280)"
+    }

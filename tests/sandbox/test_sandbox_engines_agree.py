@@ -17,6 +17,7 @@ from openfactura.dte import (
     Boleta,
     BoletaDetalle,
     BoletaExenta,
+    Comisiones,
     Detalle,
     DscRcgGlobal,
     Factura,
@@ -24,6 +25,9 @@ from openfactura.dte import (
     FacturaExenta,
     IndExe,
     IndExeDR,
+    LiquidacionDetalle,
+    LiquidacionFactura,
+    TipoDTE,
     TpoMov,
     TpoValor,
 )
@@ -88,6 +92,28 @@ CASES = {
     ),
     "33 10 % discount on 12345": factura(Factura, line("12345"), dsc_rcg_global=[dr("D", "%", 10)]),
     "39 10 % discount on 12345": boleta(Boleta, 12345, dsc_rcg_global=[dr("D", "%", 10)]),
+    "43 with commissions": LiquidacionFactura.build(
+        emisor=make_emisor(),
+        receptor=make_receptor(),
+        detalle=[
+            LiquidacionDetalle(
+                tpo_doc_liq=TipoDTE.FACTURA,
+                nmb_item="Venta por cuenta de terceros",
+                qty_item=Decimal(2),
+                prc_item=Decimal(50000),
+            )
+        ],
+        comisiones=[
+            Comisiones(
+                tipo_movim="C",
+                glosa="Comisión",
+                val_com_neto=10000,
+                val_com_exe=0,
+                val_com_iva=1900,
+            )
+        ],
+        fch_emis=FCH,
+    ),
 }
 
 
