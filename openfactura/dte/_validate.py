@@ -351,6 +351,8 @@ def _check_document(doc: Any) -> Iterator[ErrorDetail]:
         yield ErrorDetail("Encabezado.IdDoc.IndTraslado", "Requerido en guías de despacho (52)")
     if tipo in _NOTAS and not doc.referencia:
         yield ErrorDetail("Referencia", f"Requerida en notas ({int(tipo)})")
+    if tipo in _NOTAS:
+        yield from _check_cod_ref(doc)
     if tipo == TipoDTE.LIQUIDACION_FACTURA and not doc.comisiones:
         yield ErrorDetail("Comisiones", "Requeridas en liquidaciones-factura (43)")
 
@@ -381,6 +383,20 @@ def _check_document(doc: Any) -> Iterator[ErrorDetail]:
         for index, ref in enumerate(doc.referencia):
             if getattr(ref, "fch_ref", None) and ref.fch_ref > id_doc.fch_emis + dt.timedelta(1):
                 yield ErrorDetail(f"Referencia[{index}].FchRef", "Posterior a FchEmis")
+
+
+def _check_cod_ref(doc: Any) -> Iterator[ErrorDetail]:
+    """A nota that voids (``CodRef`` 1) or corrects text (2) refers to one document; a text
+    correction carries no amounts (reference §3.4)."""
+    codes = [int(ref.cod_ref) for ref in doc.referencia if getattr(ref, "cod_ref", None)]
+    if len(codes) > 1 and ({1, 2} & set(codes)):
+        yield ErrorDetail("Referencia", "CodRef 1 (anula) y 2 (corrige texto) van en una sola")
+    total = doc.encabezado.totales.mnt_total
+    if 2 in codes and total:
+        yield ErrorDetail(
+            "Encabezado.Totales.MntTotal",
+            f"Una corrección de texto (CodRef 2) va con montos 0 (tiene {total})",
+        )
 
 
 def _positive_line_amounts(line: Any, where: str) -> Iterator[ErrorDetail]:

@@ -326,3 +326,31 @@ def test_liquidacion_totals_carry_the_commission_sums() -> None:
     assert dict(wrong.validate()) == {
         "Encabezado.Totales.Comisiones.ValComIVA": "Monto erróneo : 1900 (expected 2280)"
     }
+
+
+def test_cod_ref_rules_of_notas() -> None:
+    def ref(code: dte.CodRef, folio: str = "109") -> dte.Referencia:
+        return dte.Referencia(tpo_doc_ref="33", folio_ref=folio, fch_ref=FCH, cod_ref=code)
+
+    def nota(*refs: dte.Referencia, lines: list[dte.Detalle] | None = None) -> dte.NotaCredito:
+        return dte.NotaCredito.build(
+            emisor=make_emisor(),
+            receptor=make_receptor(),
+            detalle=lines or [line()],
+            fch_emis=FCH,
+            referencia=list(refs),
+        )
+
+    text_fix = nota(
+        ref(dte.CodRef.CORRIGE_TEXTO), lines=[dte.Detalle(nmb_item="Giro corregido", monto_item=0)]
+    )
+    assert text_fix.validate() == []
+    assert dict(nota(ref(dte.CodRef.CORRIGE_TEXTO)).validate()) == {
+        "Encabezado.Totales.MntTotal": "Una corrección de texto (CodRef 2) va con montos 0 "
+        "(tiene 2380)"
+    }
+    two = nota(ref(dte.CodRef.ANULA), ref(dte.CodRef.ANULA, "110"))
+    assert [p.field for p in two.validate()] == ["Referencia"]
+    assert (
+        nota(ref(dte.CodRef.CORRIGE_MONTOS), ref(dte.CodRef.CORRIGE_MONTOS, "110")).validate() == []
+    )
