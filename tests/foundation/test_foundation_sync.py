@@ -145,12 +145,12 @@ def test_calls_in_flight_when_the_client_closes_get_errors_they_can_act_on() -> 
 
     async def slow_get() -> None:
         started.release()
-        await asyncio.sleep(30)
+        await asyncio.Event().wait()  # until the client closes
 
     async def slow_emission() -> None:
         started.release()
         try:
-            await asyncio.sleep(30)
+            await asyncio.Event().wait()  # until the client closes
         except asyncio.CancelledError:
             raise _CancelledOutcomeUnknownError("Cut short.", idempotency_key="k-9") from None
 
