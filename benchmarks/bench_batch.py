@@ -24,25 +24,14 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
+
+from dte_builders import make_emisor, make_receptor
 
 import openfactura
 from openfactura import RateLimit, dte
 
-EMISOR = dte.Emisor(
-    rut_emisor="76795561-8",
-    rzn_soc="HAULMER SPA",
-    giro_emis="VENTA AL POR MENOR POR CORREO, POR INTERNET Y VIA TELEFONICA",
-    acteco=[479100],
-    dir_origen="ARTURO PRAT 527 CURICO",
-    cmna_origen="Curicó",
-)
-RECEPTOR = dte.Receptor(
-    rut_recep="76430498-5",
-    rzn_soc_recep="HOSTY SPA",
-    giro_recep="ACTIVIDADES DE CONSULTORIA DE INFORMATIC",
-    dir_recep="ARTURO PRAT 527",
-    cmna_recep="Curicó",
-)
+EMISOR, RECEPTOR = make_emisor(), make_receptor()
 
 
 def build_factura(number: int) -> dte.Factura:

@@ -440,14 +440,15 @@ def _check_amounts(doc: Any, iva_exceptional: bool) -> Iterator[ErrorDetail]:
         if expected != line.monto_item:
             yield _mismatch(f"Detalle[{index}].MontoItem", line.monto_item, expected)
     totales = doc.encabezado.totales
-    for name, wire in (("mnt_neto", "MntNeto"), ("mnt_exe", "MntExe"), ("iva", "IVA")):
+    for name, wire in (
+        ("mnt_neto", "MntNeto"),
+        ("mnt_exe", "MntExe"),
+        ("iva", "IVA"),
+        ("mnt_total", "MntTotal"),
+    ):
         value = getattr(totales, name, None)
         if isinstance(value, (int, Decimal)) and value < 0:
             yield ErrorDetail(f"Encabezado.Totales.{wire}", f"Valor negativo no permitido: {value}")
-    if isinstance(totales.mnt_total, (int, Decimal)) and totales.mnt_total < 0:
-        yield ErrorDetail(
-            "Encabezado.Totales.MntTotal", f"Valor negativo no permitido: {totales.mnt_total}"
-        )
     options: dict[str, Any] = {}
     if export:
         options["tpo_moneda"] = totales.tpo_moneda
