@@ -15,6 +15,8 @@ The hierarchy::
     │   └── ServerError             5xx, or an answer that is not JSON (a proxy's HTML page)
     ├── APIConnectionError          the API could not be reached
     │   └── APITimeoutError         no answer in time
+    ├── ResponseDecodeError         a 2xx answer the SDK cannot read (HTML, cut-off JSON, a
+    │                               missing field): the server's failure, not the caller's
     ├── OutcomeUnknownError         an emission may or may not have happened: re-send it
     │                               with the same ``idempotency_key``
     ├── WaitTimeoutError            ``documents.wait``/``wait_many`` gave up: the SII has
@@ -54,11 +56,13 @@ __all__ = [
     "OutcomeUnknownError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ResponseDecodeError",
     "ServerError",
     "ValidationError",
     "WaitTimeoutError",
     "make_api_error",
     "parse_try_again_seconds",
+    "redact",
 ]
 
 
@@ -219,6 +223,72 @@ class ServerError(APIError):
     """5xx, or a body that is not JSON (for example a proxy's HTML 502 page)."""
 
     hint = "A problem on Openfactura's side; safe requests were already retried."
+
+
+class ResponseDecodeError(OpenfacturaError):
+    """The API answered (usually 2xx) with something the SDK cannot read.
+
+    An HTML page, cut-off JSON, an empty body, a JSON object without the fields that
+    identify the answer (an emission without ``TOKEN``), a ``pdf`` that is not a PDF...
+    This is the server's failure, never the caller's: it is not a :class:`ValidationError`.
+    After an emission it may mean the document exists, so ``documents.emit`` raises
+    :class:`OutcomeUnknownError` (with the key) instead, chained from this error.
+
+    Attributes: ``status`` (HTTP status), ``body`` (the raw answer as text, truncated to
+    :attr:`MAX_BODY` characters, the API key masked), ``problems`` (what was wrong, as
+    ``(field path, issue)`` pairs), ``headers``.
+    """
+
+    MAX_BODY = 2000
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        body: Any = None,
+        problems: Iterable[tuple[str, str]] = (),
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.message = message
+        self.status = status
+        self.body: str | None = _body_text(body, self.MAX_BODY)
+        self.problems: list[ErrorDetail] = [ErrorDetail(str(f), str(i)) for f, i in problems]
+        self.headers: dict[str, str] = dict(headers or {})
+        lines = "".join(f"\n  {p.field}: {p.issue}" for p in self.problems)
+        super().__init__(f"HTTP {status}: {message}{lines}")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(status={self.status!r}, message={self.message!r})"
+
+
+def _body_text(body: Any, limit: int) -> str | None:
+    """The body as text for an error: bytes decoded, JSON re-dumped, truncated."""
+    if body is None:
+        return None
+    if isinstance(body, (bytes, bytearray)):
+        text = bytes(body).decode("utf-8", errors="replace")
+    elif isinstance(body, str):
+        text = body
+    else:
+        import json
+
+        try:
+            text = json.dumps(body, ensure_ascii=False, default=str)
+        except (TypeError, ValueError):
+            text = repr(body)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def redact(text: str, secret: str) -> str:
+    """``text`` with every occurrence of ``secret`` (any letter case) replaced by ``****``.
+
+    Used on everything the server sends back, so a key echoed in an error message never
+    reaches an exception, a ``repr`` or a log line.
+    """
+    if not secret or len(secret) < 5:
+        return text
+    return re.sub(re.escape(secret), "****", text, flags=re.IGNORECASE)
 
 
 class APIConnectionError(OpenfacturaError):

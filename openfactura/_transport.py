@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import platform
+import re
 import time
 from collections.abc import AsyncGenerator, Mapping
 from typing import Any
@@ -153,6 +154,9 @@ class Transport:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._api_key = SecretStr(api_key)
+        # Everything the server sends passes through _send, where any echo of the key is
+        # masked before it can reach a decoder, an exception, a repr or a log line.
+        self._echo = re.compile(re.escape(api_key.encode("utf-8")), re.IGNORECASE)
         self.timeout = timeout
         self.retry = retry
         self.limiter = limiter
@@ -466,8 +470,8 @@ class Transport:
             async with session.request(
                 method, url, data=body, params=params, headers=headers, allow_redirects=False
             ) as resp:
-                raw = await resp.read()
-                return resp.status, _safe_headers(resp.headers), raw
+                raw = self._echo.sub(b"****", await resp.read())
+                return resp.status, self._safe_headers(resp.headers), raw
         except asyncio.TimeoutError as exc:
             raise APITimeoutError(
                 f"No answer from the API within {self.timeout:g}s "
@@ -483,6 +487,16 @@ class Transport:
             ) from exc
         except aiohttp.ClientError as exc:
             raise APIConnectionError(f"Connection error talking to {_host(url)}: {exc}") from exc
+
+    def _safe_headers(self, headers: Mapping[str, str]) -> dict[str, str]:
+        """Response headers without cookies or the key (echoes of the key are masked)."""
+        return {
+            k: self._echo.sub(b"****", v.encode("utf-8", "surrogateescape")).decode(
+                "utf-8", "surrogateescape"
+            )
+            for k, v in headers.items()
+            if k.lower() not in ("apikey", "set-cookie")
+        }
 
     def __repr__(self) -> str:
         return f"<Transport {self.base_url}>"
@@ -505,10 +519,6 @@ class _NotSentError(APIConnectionError):
 
 class _CancelledOutcomeUnknownError(OutcomeUnknownError, asyncio.CancelledError):
     """Cancelled mid-emission: still a cancellation for asyncio, and carries the key."""
-
-
-def _safe_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    return {k: v for k, v in headers.items() if k.lower() not in ("apikey", "set-cookie")}
 
 
 def _host(url: str) -> str:

@@ -120,3 +120,31 @@ def test_logger_adds_no_handlers_or_levels() -> None:
     logger = logging.getLogger("openfactura")
     assert logger.level == logging.NOTSET  # the application decides; we log DEBUG only
     assert logger.handlers == []
+
+
+@pytest.mark.parametrize("echo", [KEY, KEY.upper()])
+async def test_key_echoed_by_the_server_is_masked(
+    echo: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    client = openfactura.AsyncOpenfactura(
+        KEY, environment="development", rate_limits=None, max_retries=0
+    )
+    with aioresponses() as mock:
+        mock.get(
+            ORG,
+            status=400,
+            payload={"error": {"message": f"apikey {echo} invalida", "code": "OF-20"}},
+            headers={"X-Echo": echo},
+        )
+        with pytest.raises(openfactura.APIError) as info:
+            await client.organization.get()
+    await client.aclose()
+    exc = info.value
+    assert "apikey **** invalida" in exc.message  # the rest of the text is kept
+    # (no traceback locals here: this test's own frame holds the key)
+    texts = [str(exc), repr(exc), *traceback.format_exception(exc), str(exc.body)]
+    texts += [str(exc.headers), caplog.text]
+    for text in texts:
+        for i in range(len(KEY) - 4):
+            assert KEY[i : i + 5] not in text.lower()
