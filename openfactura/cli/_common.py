@@ -421,9 +421,10 @@ def to_json(value: Any) -> Any:
     return value
 
 
-def print_json(data: Any) -> None:
-    """``data`` as JSON on stdout (UTF-8, indented)."""
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default))
+def print_json(data: Any, *, one_line: bool = False) -> None:
+    """``data`` as JSON on stdout (UTF-8; indented, or on one line for a stream)."""
+    indent = None if one_line else 2
+    click.echo(json.dumps(data, ensure_ascii=False, indent=indent, default=_json_default))
 
 
 def show(ctx: click.Context, data: Any, human: Callable[[Console], None]) -> None:
@@ -472,7 +473,8 @@ def _error_record(exc: BaseException) -> dict[str, Any]:
         WaitTimeoutError,
     )
 
-    record: dict[str, Any] = {"type": type(exc).__name__}
+    public = next(k for k in type(exc).__mro__ if not k.__name__.startswith("_"))
+    record: dict[str, Any] = {"type": public.__name__}
     if isinstance(exc, CliError):
         record["message"] = exc.message
     elif isinstance(exc, APIError):

@@ -196,7 +196,7 @@ def emit(
     ...}) or a whole emission body ({"dte": ..., "response": [...], "sendEmail": ...}).
     The document is validated locally first: every problem is listed and nothing is sent.
     """
-    dte, extra = _read_document(file, file.name)
+    dte, extra = _read_document(file, getattr(file, "name", "<stdin>"))
     _check_output_path(pdf_path, overwrite)
     response = [str(item) for item in extra.pop("response", None) or ["FOLIO"]]
     if "FOLIO" not in (item.upper() for item in response):

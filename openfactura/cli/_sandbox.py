@@ -159,7 +159,7 @@ async def _serve(
     handler: logging.Handler | None = None
     try:
         if json_banner:
-            common.print_json(_banner(fake, storage))
+            common.print_json(_banner(fake, storage), one_line=True)
         else:
             print(f"Openfactura sandbox on {fake.base_url}  (Ctrl-C to stop)", flush=True)
             for company in fake.companies.values():
