@@ -103,8 +103,18 @@ class OpenfacturaGroup(click.Group):
 def _debug(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
     if value:
         common.state(ctx).debug = True
-        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        logging.getLogger("openfactura").setLevel(logging.DEBUG)
+        logger = logging.getLogger("openfactura")
+        handler = logging.StreamHandler()  # stderr
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        level = logger.level
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
+
+        def restore() -> None:  # when run in-process (tests), leave logging as it was
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+
+        ctx.call_on_close(restore)
     return value
 
 

@@ -7,7 +7,7 @@ A command module uses it like this::
     from . import _common as common
 
 
-    @click.command("org")
+    @click.command("org", short_help="The company behind the API key.")
     @common.api_options
     @click.pass_context
     def org(ctx: click.Context) -> None:
@@ -197,6 +197,12 @@ def _target(value: str, source: str) -> tuple[str | None, str]:
     if text.lower() in ENVIRONMENTS:
         return text.lower(), ENVIRONMENTS[text.lower()]
     if text.lower().startswith(("http://", "https://")):
+        if source == "OPENFACTURA_ENV":  # as in the library: names only there
+            raise CliError(
+                f"OPENFACTURA_ENV is development or production, not {value!r}: "
+                "put a URL in OPENFACTURA_BASE_URL",
+                EXIT_USAGE,
+            )
         return None, text.rstrip("/")
     raise CliError(
         f"{source}: {value!r} is not an environment: use development, production or a URL "

@@ -20,7 +20,7 @@ from ._documents import _key_value_table
 __all__ = ["register"]
 
 
-@click.command("config")
+@click.command("config", short_help="Show the configuration in force.")
 @common.api_options
 @click.pass_context
 def config(ctx: click.Context) -> None:

@@ -273,7 +273,7 @@ def run_demo(
     return 0
 
 
-@click.command("demo")
+@click.command("demo", short_help="The whole flow in seconds, offline.")
 @click.option(
     "--env",
     type=click.Choice(("sandbox", "development")),

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+import uuid
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -162,7 +163,7 @@ def _read_document(handle: Any, name: str) -> tuple[dict[str, Any], dict[str, An
     )
 
 
-@click.command("emit")
+@click.command("emit", short_help="Emit a DTE from a JSON file.")
 @click.argument("file", type=click.File("rb"))
 @click.option(
     "--idempotency-key",
@@ -203,15 +204,20 @@ def emit(
         response.append("FOLIO")
     if pdf_path is not None and "PDF" not in (item.upper() for item in response):
         response.append("PDF")
+    # Our own key, known before the request leaves: printed if the run is interrupted.
+    key = idempotency_key or uuid.uuid4().hex
     with common.open_client(ctx) as client, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the API's WARNING is shown below instead
-        result = client.documents.emit(
-            dte,
-            response=response,
-            idempotency_key=idempotency_key,
-            validate=not no_validate,
-            **extra,
-        )
+        try:
+            result = client.documents.emit(
+                dte, response=response, idempotency_key=key, validate=not no_validate, **extra
+            )
+        except KeyboardInterrupt:
+            raise common.CliError(
+                "interrupted: the document may or may not have been emitted. Re-run with "
+                f"--idempotency-key {key} to get it without making a second one.",
+                130,
+            ) from None
         data = common.to_json(result)
         pdf_bytes = result.pdf
         if pdf_path is not None:
@@ -262,7 +268,7 @@ def _status_table(results: Sequence[StatusResult]) -> Any:
     return table
 
 
-@click.command("status")
+@click.command("status", short_help="The SII status of a document.")
 @_by_folio_options
 @common.api_options
 @click.pass_context
@@ -279,7 +285,7 @@ def status(
 _FORMATS = {"json": "document JSON", "pdf": "PDF", "xml": "XML", "cedible": "cedible PDF"}
 
 
-@click.command("get")
+@click.command("get", short_help="A document's JSON, PDF, XML or cedible copy.")
 @_by_folio_options
 @click.option("--json", "fmt", flag_value="json", default=True, help="The document as JSON.")
 @click.option("--pdf", "fmt", flag_value="pdf", help="Its PDF.")
@@ -366,7 +372,7 @@ def _ident_json(ident: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in ident.items() if value is not None}
 
 
-@click.command("wait")
+@click.command("wait", short_help="Wait for the SII's verdict on documents.")
 @click.argument("tokens", nargs=-1, required=True)
 @click.option(
     "--max-wait",
@@ -496,7 +502,7 @@ def _print_list(ctx: click.Context, total: int, rows: list[Any], table: Any) -> 
     common.show(ctx, {"total": total, "rows": common.to_json(rows)}, human)
 
 
-@click.command("issued")
+@click.command("issued", short_help="List the documents the company issued.")
 @_list_options
 @click.option("--rut", help="The receiver's RUT.")
 @common.api_options
@@ -511,7 +517,7 @@ def issued(
     limit: int,
     rut: str | None,
 ) -> None:
-    """Documents the company issued, newest pages first as the API sends them."""
+    """Documents the company issued, page by page (30 rows a page, one request each)."""
     from rich.table import Table
 
     with common.open_client(ctx) as client:
@@ -537,7 +543,7 @@ def issued(
     _print_list(ctx, total, rows, table)
 
 
-@click.command("received")
+@click.command("received", short_help="List the documents the company received.")
 @_list_options
 @click.option("--rut", help="The issuer's (supplier's) RUT.")
 @click.option("--received-from", type=_DATE, help="Received by Openfactura on or after.")
@@ -591,7 +597,7 @@ def received(
 # -- answers ----------------------------------------------------------------------------
 
 
-@click.command("accuse")
+@click.command("accuse", short_help="Accept or claim a received document.")
 @click.argument("rut")
 @click.argument("dte_type", metavar="TYPE", type=click.IntRange(min=1))
 @click.argument("folio", type=click.IntRange(min=1))
@@ -625,7 +631,7 @@ def accuse(ctx: click.Context, rut: str, dte_type: int, folio: int, acuse: str) 
     )
 
 
-@click.command("annul-guia")
+@click.command("annul-guia", short_help="Void a guía de despacho.")
 @click.argument("folio", type=click.IntRange(min=1))
 @click.option("--date", "fecha", type=_DATE, required=True, help="The guía's issue date.")
 @common.api_options

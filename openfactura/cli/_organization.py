@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["register"]
 
 
-@click.command("org")
+@click.command("org", short_help="The company behind the API key.")
 @click.option(
     "--logo",
     "logo_path",
@@ -72,7 +72,7 @@ def org(ctx: click.Context, logo_path: Path | None, overwrite: bool) -> None:
     common.show(ctx, data, human)
 
 
-@click.command("folios")
+@click.command("folios", short_help="Folios available per document type.")
 @common.api_options
 @click.pass_context
 def folios(ctx: click.Context) -> None:

@@ -56,7 +56,7 @@ def _period(year: int, month: int, day: int | None) -> str:
     return f"{year:04d}-{month:02d}" + (f"-{day:02d}" if day else "")
 
 
-@click.command("sales")
+@click.command("sales", short_help="Sales totals of a month or a day.")
 @_period_arguments
 @common.api_options
 @click.pass_context
@@ -70,7 +70,7 @@ def sales(ctx: click.Context, year: int, month: int, day: int | None) -> None:
     )
 
 
-@click.command("purchases")
+@click.command("purchases", short_help="Purchase totals of a month or a day.")
 @_period_arguments
 @click.option(
     "--status",
@@ -100,7 +100,7 @@ def purchases(
     common.show(ctx, common.to_json(blocks), human)
 
 
-@click.command("sync-rcv")
+@click.command("sync-rcv", short_help="Ask for a re-read of a month of the RCV.")
 @click.argument("registro", type=click.Choice(("sales", "purchase"), case_sensitive=False))
 @click.argument("periodo", metavar="PERIOD")
 @common.api_options

@@ -19,6 +19,7 @@ import logging
 import sqlite3
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -110,15 +111,22 @@ def _make(
         raise common.CliError(str(exc).split("\n", 1)[0], common.EXIT_USAGE) from None
 
 
-def _log_requests() -> logging.Handler:
-    """Show the sandbox's request log (INFO on ``openfactura.testing``) on stderr."""
+def _log_requests() -> Callable[[], None]:
+    """Show the sandbox's request log (INFO on ``openfactura.testing``) on stderr; return
+    what undoes it."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
     logger = logging.getLogger(_LOGGER)
+    level = logger.level
     logger.addHandler(handler)
     if logger.getEffectiveLevel() > logging.INFO:
         logger.setLevel(logging.INFO)
-    return handler
+
+    def undo() -> None:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+    return undo
 
 
 async def _echo_requests(fake: FakeOpenfactura) -> None:
@@ -156,7 +164,7 @@ async def _serve(
         reason = "address already in use" if exc.errno == errno.EADDRINUSE else exc.strerror
         raise common.CliError(f"cannot listen on {host}:{port}: {reason or exc}") from None
     echo: asyncio.Task[None] | None = None
-    handler: logging.Handler | None = None
+    undo_log: Callable[[], None] | None = None
     try:
         if json_banner:
             common.print_json(_banner(fake, storage), one_line=True)
@@ -170,15 +178,15 @@ async def _serve(
                 print(f"  variant {variant}")
         sys.stdout.flush()
         if not quiet:
-            handler = _log_requests()
+            undo_log = _log_requests()
             if not _supports_variant():  # an older sandbox without its own request log
                 echo = asyncio.create_task(_echo_requests(fake))
         await asyncio.Event().wait()
     finally:
         if echo is not None:
             echo.cancel()
-        if handler is not None:
-            logging.getLogger(_LOGGER).removeHandler(handler)
+        if undo_log is not None:
+            undo_log()
         await fake.stop()
         fake.close()
 
@@ -222,7 +230,7 @@ def run_sandbox(
     return 0
 
 
-@click.command("sandbox", cls=_SandboxCommand)
+@click.command("sandbox", cls=_SandboxCommand, short_help="Run the local sandbox of the API.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="0: any."

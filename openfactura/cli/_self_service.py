@@ -14,7 +14,7 @@ from ._documents import _key_value_table
 __all__ = ["register"]
 
 
-@click.group("self-service")
+@click.group("self-service", short_help="Follow up self-service links.")
 def self_service() -> None:
     """Follow up self-service links (from emit with selfService in the body).
 
@@ -22,7 +22,7 @@ def self_service() -> None:
     """
 
 
-@self_service.command("state")
+@self_service.command("state", short_help="What became of a self-service link.")
 @click.argument("link")
 @common.api_options
 @click.pass_context
@@ -48,7 +48,7 @@ def state(ctx: click.Context, link: str) -> None:
     )
 
 
-@self_service.command("resend-email")
+@self_service.command("resend-email", short_help="Send a link's email again.")
 @click.argument("link")
 @common.api_options
 @click.pass_context

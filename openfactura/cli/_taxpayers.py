@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 __all__ = ["register"]
 
 
-@click.command("taxpayer")
+@click.command("taxpayer", short_help="The SII's record of a taxpayer.")
 @click.argument("rut")
 @common.api_options
 @click.pass_context

@@ -116,6 +116,16 @@ def test_bad_config_files(clean_env: Path, tmp_path: Path) -> None:
     assert invoke("config", "--env", "staging").exit_code == 2
 
 
+def test_openfactura_env_takes_names_only_as_in_the_library(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENFACTURA_ENV", "http://127.0.0.1:8080")
+    result = invoke("config")
+    assert result.exit_code == 2 and "OPENFACTURA_BASE_URL" in result.stderr
+    with pytest.raises(openfactura.ConfigurationError, match="Unknown environment"):
+        openfactura.AsyncOpenfactura(OWN_KEY)
+
+
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
 def test_a_config_file_others_can_read_gets_a_warning(clean_env: Path) -> None:
     clean_env.write_text(f'api_key = "{OWN_KEY}"\n')

@@ -265,3 +265,21 @@ def test_annul_guia_once(run: Run, fake: FakeOpenfactura) -> None:
     assert again.exit_code == 1 and again.stderr.startswith("Error (")
     no_traceback(again)
     assert run("annul-guia", emitted["FOLIO"]).exit_code == 2  # --date is required
+
+
+def test_interrupted_emission_prints_the_key_to_resend_with(
+    run: Run, fake: FakeOpenfactura, tmp_path: Path, monkeypatch: Any
+) -> None:
+    from openfactura.resources.documents import SyncDocuments
+
+    sent: list[str] = []
+
+    def interrupted(self: object, dte: object, **kwargs: Any) -> None:
+        sent.append(kwargs["idempotency_key"])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(SyncDocuments, "emit", interrupted)
+    result = run("emit", write(tmp_path / "f.json", factura_body()))
+    assert result.exit_code == 130
+    no_traceback(result)
+    assert len(sent) == 1 and f"--idempotency-key {sent[0]}" in result.stderr
