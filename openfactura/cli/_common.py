@@ -344,7 +344,8 @@ def connection_options(func: F) -> F:
             metavar="KEY",
             expose_value=False,
             callback=_setter("api_key"),
-            help="API key (default: OPENFACTURA_API_KEY, then the config file).",
+            help="API key (default: OPENFACTURA_API_KEY, then the config file; prefer "
+            "those: other users can see a flag in the process list).",
         ),
         click.option(
             "--env",

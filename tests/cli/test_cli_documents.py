@@ -283,3 +283,12 @@ def test_interrupted_emission_prints_the_key_to_resend_with(
     assert result.exit_code == 130
     no_traceback(result)
     assert len(sent) == 1 and f"--idempotency-key {sent[0]}" in result.stderr
+
+
+def test_emit_and_wait_for_the_verdict(run: Run, fake: FakeOpenfactura, tmp_path: Path) -> None:
+    fake.status_reads_until_final = 0  # the SII decides at the first read
+    result = run("emit", write(tmp_path / "f.json", factura_body()), "--wait", "--json")
+    assert result.exit_code == 0, result.output
+    data = json_out(result)
+    assert data["status"]["estado"] == "Aceptado" == fake.documents[0].outcome
+    assert data["TOKEN"] == fake.documents[0].token
