@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from types import TracebackType
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -59,7 +60,13 @@ def _mask(api_key: str) -> str:
 def _resolve(
     api_key: str | None, environment: str | None, base_url: str | None
 ) -> tuple[str, str, str]:
-    """(api_key, environment, base_url) from arguments and the environment variables."""
+    """(api_key, environment, base_url) from arguments and the environment variables.
+
+    Arguments beat ``OPENFACTURA_*`` variables; at each level a base URL beats an
+    environment name (``OPENFACTURA_BASE_URL`` over ``OPENFACTURA_ENV``). A demo key is
+    never sent to production, nor another key to the development host (which only knows
+    the demo keys); a custom URL (a local sandbox, a proxy) takes any key.
+    """
     raw = api_key if api_key is not None else os.environ.get("OPENFACTURA_API_KEY")
     del api_key  # from here on only the masked SecretStr exists in this frame
     key = SecretStr((raw or "").strip())
@@ -70,6 +77,8 @@ def _resolve(
             "(For a local sandbox without a key, see `openfactura demo` and "
             "openfactura.testing.FakeOpenfactura.)"
         )
+    if base_url is None and environment is None:
+        base_url = os.environ.get("OPENFACTURA_BASE_URL") or None
     env = environment or os.environ.get("OPENFACTURA_ENV") or "production"
     env = env.strip().lower()
     if env not in ENVIRONMENTS:
@@ -78,10 +87,17 @@ def _resolve(
     if not url.startswith(("http://", "https://")):
         raise ConfigurationError(f"base_url must start with http:// or https://, got {url!r}")
     url = url.rstrip("/")
-    if key in DEMO_API_KEYS and url == ENVIRONMENTS["production"]:
+    host = (urlsplit(url).hostname or "").lower()
+    if key in DEMO_API_KEYS and host == urlsplit(ENVIRONMENTS["production"]).hostname:
         raise ConfigurationError(
             "That is one of Haulmer's public demo keys, which only work on development: "
             "pass environment='development' (or set OPENFACTURA_ENV=development)."
+        )
+    if key not in DEMO_API_KEYS and host == urlsplit(ENVIRONMENTS["development"]).hostname:
+        raise ConfigurationError(
+            f"{ENVIRONMENTS['development']} only accepts Haulmer's public demo keys "
+            f"({', '.join(sorted(DEMO_API_KEYS))}), and this key is not one of them: use "
+            "environment='production' for your own key, or a demo key on development."
         )
     return key, env, url
 

@@ -19,8 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import click
 
-__all__ = ["run_demo"]
+from . import _common as common
+
+__all__ = ["register", "run_demo"]
 
 HAULMER_DEMO_KEY = "928e15a2d14d4a6292345f04960f4bd3"
 NAMES = {33: "Factura", 39: "Boleta", 61: "Nota de crédito"}
@@ -133,10 +136,19 @@ async def _client(env: str, api_key: str | None) -> AsyncIterator[tuple[Any, str
 
     if env == "development":
         key = api_key or os.environ.get("OPENFACTURA_API_KEY") or HAULMER_DEMO_KEY
-        async with openfactura.AsyncOpenfactura(key, environment="development") as client:
+        async with openfactura.AsyncOpenfactura(
+            key, environment="development", **common._CLIENT_OPTIONS
+        ) as client:
             yield client, "Haulmer's development API (dev-api.haulmer.com)"
         return
-    from openfactura.testing import FakeOpenfactura
+    try:
+        from openfactura.testing import FakeOpenfactura
+    except ImportError as exc:
+        raise common.CliError(
+            f"the demo's sandbox needs the 'testing' extra ({exc.name} is missing): "
+            "pip install 'openfactura[testing]'",
+            common.EXIT_USAGE,
+        ) from None
 
     # The API's limits and the SII's delay, compressed 10x so the demo takes a second.
     limits = (RateLimit(3, 0.1), RateLimit(100, 6.0))
@@ -147,13 +159,15 @@ async def _client(env: str, api_key: str | None) -> AsyncIterator[tuple[Any, str
             yield client, f"the embedded local sandbox ({fake.base_url})"
 
 
-async def _demo(env: str, api_key: str | None, out: Path) -> list[dict[str, Any]]:
+async def _demo(
+    env: str, api_key: str | None, out: Path, quiet: bool = False
+) -> list[dict[str, Any]]:
     today = dt.date.today().isoformat()
     rows: list[dict[str, Any]] = []
     async with _client(env, api_key) as (client, where):
-        _say(f"Openfactura demo against {where}")
+        _say(f"Openfactura demo against {where}", quiet)
         org = await client.request("GET", "/v2/dte/organization")
-        _say(f"Issuer: {org['razonSocial']} ({org['rut']})")
+        _say(f"Issuer: {org['razonSocial']} ({org['rut']})", quiet)
         emitted = []
         factura = await client.documents.emit(_factura(org, 33, today))
         emitted.append((33, factura))
@@ -196,10 +210,10 @@ async def _demo(env: str, api_key: str | None, out: Path) -> list[dict[str, Any]
     return rows
 
 
-def _say(text: str) -> None:
+def _say(text: str, to_stderr: bool = False) -> None:
     from rich.console import Console
 
-    Console().print(text)
+    Console(stderr=to_stderr).print(text)
 
 
 def _report(rows: list[dict[str, Any]], out: Path) -> None:
@@ -225,9 +239,71 @@ def _report(rows: list[dict[str, Any]], out: Path) -> None:
     console.print(f"Files saved in {out.resolve()}")
 
 
-def run_demo(*, env: str = "sandbox", api_key: str | None = None, out: Path) -> int:
+def _json_report(rows: list[dict[str, Any]], out: Path) -> dict[str, Any]:
+    listed = rows[-1]["listed"]
+    documents = [
+        {
+            "type": row["tipo"],
+            "name": NAMES[row["tipo"]],
+            "folio": row["folio"],
+            "status": row["estado"],
+            "total": row["total"],
+            "token": row["token"],
+            "pdf": str(row["pdf"]),
+            "xml": str(row["xml"]),
+        }
+        for row in rows[:-1]
+    ]
+    return {"documents": documents, "listed_today": listed, "folder": str(out.resolve())}
+
+
+def run_demo(
+    *, env: str = "sandbox", api_key: str | None = None, out: Path, json_output: bool = False
+) -> int:
     """Run the demo; 0 on success."""
-    out.mkdir(parents=True, exist_ok=True)
-    rows = asyncio.run(_demo(env, api_key, out))
-    _report(rows, out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise common.CliError(f"--out {out}: {exc.strerror}", common.EXIT_USAGE) from None
+    rows = asyncio.run(_demo(env, api_key, out, quiet=json_output))
+    if json_output:
+        common.print_json(_json_report(rows, out))
+    else:
+        _report(rows, out)
     return 0
+
+
+@click.command("demo", short_help="The whole flow in seconds, offline.")
+@click.option(
+    "--env",
+    type=click.Choice(("sandbox", "development")),
+    default="sandbox",
+    show_default=True,
+    help="sandbox: the embedded local sandbox (no network); "
+    "development: Haulmer's dev-api.haulmer.com.",
+)
+@click.option(
+    "--api-key",
+    metavar="KEY",
+    help="Key for --env development (default: OPENFACTURA_API_KEY, else the public demo key).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("openfactura-demo"),
+    show_default=True,
+    help="Folder for the PDFs and XMLs.",
+)
+@common.json_option
+@click.pass_context
+def demo(ctx: click.Context, env: str, api_key: str | None, out: Path) -> None:
+    """Emit a factura, a boleta and a nota de crédito, wait for their SII status, save
+    their PDFs and XMLs and print a summary. No key and no network by default."""
+    for secret in (api_key, os.environ.get("OPENFACTURA_API_KEY")):
+        if secret:
+            common.state(ctx).secrets.append(secret)
+    ctx.exit(run_demo(env=env, api_key=api_key, out=out, json_output=common.state(ctx).json))
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(demo)

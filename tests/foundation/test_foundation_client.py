@@ -12,7 +12,9 @@ from aioresponses import aioresponses
 import openfactura
 
 KEY = "0123456789abcdef0123456789abcdef"
-DEV = "https://dev-api.haulmer.com"
+DEMO_KEY = "928e15a2d14d4a6292345f04960f4bd3"
+# KEY is not a demo key: the development host refuses it, so the tests use production.
+PROD = "https://api.haulmer.com"
 
 
 def test_missing_key_fails_at_construction(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -24,11 +26,12 @@ def test_missing_key_fails_at_construction(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_key_and_environment_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OPENFACTURA_API_KEY", KEY)
+    monkeypatch.setenv("OPENFACTURA_API_KEY", DEMO_KEY)
     monkeypatch.setenv("OPENFACTURA_ENV", "development")
     client = openfactura.AsyncOpenfactura()
-    assert client.base_url == DEV
+    assert client.base_url == "https://dev-api.haulmer.com"
     assert client.environment == "development"
+    monkeypatch.setenv("OPENFACTURA_API_KEY", KEY)
     assert (
         openfactura.AsyncOpenfactura(environment="production").base_url == "https://api.haulmer.com"
     )
@@ -51,12 +54,11 @@ def test_bad_settings_are_clear(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_repr_masks_the_key() -> None:
-    client = openfactura.AsyncOpenfactura(KEY, environment="development")
+    client = openfactura.AsyncOpenfactura(KEY, environment="production")
     assert (
-        repr(client)
-        == "AsyncOpenfactura(base_url='https://dev-api.haulmer.com', api_key='****cdef')"
+        repr(client) == "AsyncOpenfactura(base_url='https://api.haulmer.com', api_key='****cdef')"
     )
-    sync = openfactura.Openfactura(KEY, environment="development")
+    sync = openfactura.Openfactura(KEY, environment="production")
     assert KEY not in repr(sync) and "****cdef" in repr(sync)
     assert KEY not in repr(client.organization) and KEY not in repr(client._transport)
     sync.close()
@@ -64,10 +66,10 @@ def test_repr_masks_the_key() -> None:
 
 async def test_every_request_sends_the_headers() -> None:
     async with openfactura.AsyncOpenfactura(
-        KEY, environment="development", rate_limits=None
+        KEY, environment="production", rate_limits=None
     ) as client:
         with aioresponses() as m:
-            m.post(f"{DEV}/v2/dte/document/issued", status=204)
+            m.post(f"{PROD}/v2/dte/document/issued", status=204)
             await client.request("POST", "/v2/dte/document/issued", json={"RznSoc": "Ñandú"})
             (call,) = [c for calls in m.requests.values() for c in calls]
         session = client._transport._session
@@ -86,10 +88,10 @@ async def test_every_request_sends_the_headers() -> None:
 
 
 async def test_paths_are_joined_to_the_base_url() -> None:
-    client = openfactura.AsyncOpenfactura(KEY, environment="development")
+    client = openfactura.AsyncOpenfactura(KEY, environment="production")
     t = client._transport
-    assert t.url("/v2/dte/organization") == f"{DEV}/v2/dte/organization"
-    assert t.url("organization/document") == f"{DEV}/v2/dte/organization/document"
+    assert t.url("/v2/dte/organization") == f"{PROD}/v2/dte/organization"
+    assert t.url("organization/document") == f"{PROD}/v2/dte/organization/document"
     with pytest.raises(ValueError, match="path"):
         t.url("https://evil.example/v2/dte/organization")
 
@@ -98,10 +100,10 @@ async def test_own_session_is_used_and_never_closed() -> None:
     session = aiohttp.ClientSession()
     try:
         client = openfactura.AsyncOpenfactura(
-            KEY, environment="development", session=session, rate_limits=None
+            KEY, environment="production", session=session, rate_limits=None
         )
         with aioresponses() as m:
-            m.get(f"{DEV}/v2/dte/organization", payload={"ok": 1})
+            m.get(f"{PROD}/v2/dte/organization", payload={"ok": 1})
             assert await client.request("GET", "/v2/dte/organization") == {"ok": 1}
         await client.aclose()
         assert not session.closed
@@ -110,10 +112,10 @@ async def test_own_session_is_used_and_never_closed() -> None:
 
 
 async def test_session_is_lazy_pooled_and_closed() -> None:
-    client = openfactura.AsyncOpenfactura(KEY, environment="development", rate_limits=None)
+    client = openfactura.AsyncOpenfactura(KEY, environment="production", rate_limits=None)
     assert client._transport._session is None
     with aioresponses() as m:
-        m.get(f"{DEV}/v2/dte/organization", payload={}, repeat=True)
+        m.get(f"{PROD}/v2/dte/organization", payload={}, repeat=True)
         await client.request("GET", "/v2/dte/organization")
         first = client._transport._session
         await client.request("GET", "/v2/dte/organization")
@@ -130,11 +132,11 @@ def test_client_survives_a_new_event_loop() -> None:
     """asyncio.run twice with one client: the dead loop's session is replaced."""
     import asyncio
 
-    client = openfactura.AsyncOpenfactura(KEY, environment="development", rate_limits=None)
+    client = openfactura.AsyncOpenfactura(KEY, environment="production", rate_limits=None)
 
     async def once() -> Any:
         with aioresponses() as m:
-            m.get(f"{DEV}/v2/dte/organization", payload={"ok": 1})
+            m.get(f"{PROD}/v2/dte/organization", payload={"ok": 1})
             return await client.request("GET", "/v2/dte/organization")
 
     assert asyncio.run(once()) == {"ok": 1}

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import inspect
+import json
 import os
+import queue
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from redis_server import free_port
 
 import openfactura
+import openfactura.testing
 from openfactura.cli import main
 
 
@@ -80,3 +87,58 @@ def test_demo_emits_saves_and_summarises(
     printed = capsys.readouterr().out
     assert "Aceptado" in printed and "$ 95.164" in printed and "listed for today: 3" in printed
     assert str(out.resolve()) in printed.replace("\n", "")
+
+
+def _lines(stream: Any, into: queue.Queue[str]) -> None:
+    for line in stream:
+        into.put(line)
+
+
+def test_sandbox_json_banner_and_request_log(tmp_path: Path) -> None:
+    """``--port 0 --json``: the banner is one JSON object on stdout; each request is
+    logged on stderr (the key masked)."""
+    env = dict(os.environ, PYTHONPATH=str(Path(openfactura.__file__).parents[1]))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "openfactura.cli", "sandbox", "--port", "0", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None and proc.stderr is not None
+        banner = json.loads(proc.stdout.readline())
+        assert banner["base_url"].startswith("http://127.0.0.1:")
+        assert {k["api_key"] for k in banner["api_keys"]} == {
+            c.api_key for c in openfactura.testing.DEMO_COMPANIES
+        }
+        log: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=_lines, args=(proc.stderr, log), daemon=True).start()
+        key = "928e15a2d14d4a6292345f04960f4bd3"
+        with openfactura.Openfactura(key, base_url=banner["base_url"]) as client:
+            assert client.taxpayers.get("76430498-5").razon_social == "HOSTY SPA"
+        deadline = time.monotonic() + 10
+        seen: list[str] = []
+        while not any("/v2/dte/taxpayer/76430498-5" in line for line in seen):
+            assert time.monotonic() < deadline, seen
+            with contextlib.suppress(queue.Empty):
+                seen.append(log.get(timeout=0.1))
+        assert all(key not in line for line in seen)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_sandbox_variant_option(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from openfactura.cli._app import cli
+    from openfactura.testing import FakeOpenfactura
+
+    if "variant" in inspect.signature(FakeOpenfactura).parameters:
+        pytest.skip("this sandbox has variants: covered by the sandbox's own tests")
+    result = CliRunner().invoke(cli, ["sandbox", "--port", "0", "--variant", "x"])
+    assert result.exit_code == 2
+    assert (
+        result.stderr == "Error: --variant: this version of openfactura.testing has no variants\n"
+    )
