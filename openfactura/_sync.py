@@ -178,8 +178,9 @@ async def _not_cancelled(coro: Coroutine[Any, Any, T]) -> T:
     try:
         return await coro
     except asyncio.CancelledError as exc:
-        if isinstance(exc, OutcomeUnknownError):
-            raise OutcomeUnknownError(exc.reason, idempotency_key=exc.idempotency_key) from exc
+        lost = OutcomeUnknownError.find(exc)
+        if lost is not None:
+            raise OutcomeUnknownError(lost.reason, idempotency_key=lost.idempotency_key) from exc
         raise RuntimeError(_CLOSED_MIDWAY) from exc
 
 
