@@ -200,11 +200,10 @@ def check_key(idempotency_key: object) -> str:
     """The caller's ``Idempotency-Key`` checked (a header value), or a new random one."""
     if idempotency_key is None:
         return uuid.uuid4().hex
-    problem = None
     if not isinstance(idempotency_key, str) or not idempotency_key.strip():
-        problem = f"{idempotency_key!r} is not a non-empty string"
+        problem: str | None = f"{idempotency_key!r} is not a non-empty string"
     else:
         problem = check_header_value(idempotency_key)
-    if problem is not None:
-        raise ValidationError("Invalid idempotency_key", [("idempotency_key", problem)])
-    return idempotency_key
+        if problem is None:
+            return idempotency_key
+    raise ValidationError("Invalid idempotency_key", [("idempotency_key", problem or "invalid")])
