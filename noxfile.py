@@ -1,15 +1,52 @@
-"""Developer sessions: ``nox -s tests lint typecheck bench`` (``soak`` for the long runs)."""
+"""Developer sessions: ``nox -s tests lint typecheck bench`` (``soak`` for the long runs).
+
+``nox -s compat`` runs the timing-sensitive tests (deadlines, your own timeout,
+cancellation, emission outcomes, the blocking facade) on every Python the package claims
+that is installed here; a missing interpreter is skipped, not failed.
+"""
 
 from __future__ import annotations
 
+import glob
+import os
+import shutil
 from pathlib import Path
 
 import nox
 
 nox.options.sessions = ["tests", "lint", "typecheck"]
 nox.options.reuse_existing_virtualenvs = True
+# A missing interpreter skips its session (nox would fail it when CI=true).
+nox.options.error_on_missing_interpreters = False
 
 ROOT = Path(__file__).parent
+
+PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
+"""Every version in pyproject's classifiers (requires-python >= 3.10)."""
+
+
+def _find_interpreters() -> None:
+    """Put pyenv-installed interpreters (``$PYENV_ROOT/versions/3.X.Y``) on PATH for nox."""
+    root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
+    extra = []
+    for version in PYTHONS:
+        on_path = shutil.which(f"python{version}")
+        if on_path and "shims" not in Path(on_path).parts:  # a pyenv shim may not run it
+            continue
+        found = sorted(glob.glob(os.path.join(root, "versions", f"{version}.*", "bin")))
+        if found:
+            extra.append(found[-1])
+    if extra:
+        os.environ["PATH"] = os.pathsep.join([*extra, os.environ.get("PATH", "")])
+
+
+_find_interpreters()
+
+COMPAT_TESTS = [
+    "tests/foundation",
+    "tests/api/test_api_emission.py",
+    "tests/api/test_api_sync.py",
+]
 
 
 @nox.session
@@ -17,6 +54,15 @@ def tests(session: nox.Session) -> None:
     """The whole test suite (the README's test command)."""
     session.install("-e", ".[test]")
     session.run("python", "-m", "pytest", *session.posargs)
+
+
+@nox.session(python=PYTHONS)
+def compat(session: nox.Session) -> None:
+    """Deadlines, cancellation and emission outcomes on each interpreter (missing: skipped)."""
+    session.install("-e", ".[test]")
+    session.run(
+        "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *COMPAT_TESTS, *session.posargs
+    )
 
 
 @nox.session

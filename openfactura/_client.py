@@ -33,7 +33,7 @@ from ._ratelimit import (
 )
 from ._retry import RetryPolicy
 from ._sync import LoopThread
-from ._transport import Response, SecretStr, Transport
+from ._transport import Response, SecretStr, Transport, check_header_value, is_loopback_url
 from .resources.documents import Documents, SyncDocuments
 from .resources.organization import Organization, SyncOrganization
 from .resources.registry import Registry, SyncRegistry
@@ -53,12 +53,19 @@ DEMO_API_KEYS = frozenset({"928e15a2d14d4a6292345f04960f4bd3", "41eb78998d444dba
 """Haulmer's public demo keys: they only work on development and are never sent to production."""
 
 
+def _positive_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+
+
 def _mask(api_key: str) -> str:
     return "****" + api_key[-4:] if len(api_key) > 8 else "****"
 
 
 def _resolve(
-    api_key: str | None, environment: str | None, base_url: str | None
+    api_key: str | None,
+    environment: str | None,
+    base_url: str | None,
+    allow_insecure_http: bool = False,
 ) -> tuple[str, str, str]:
     """(api_key, environment, base_url) from arguments and the environment variables.
 
@@ -77,6 +84,12 @@ def _resolve(
             "(For a local sandbox without a key, see `openfactura demo` and "
             "openfactura.testing.FakeOpenfactura.)"
         )
+    problem = check_header_value(key)
+    if problem is not None:  # the key goes into a header: refuse it now, without quoting it
+        raise ConfigurationError(
+            f"The API key {problem}: check how it was read (a trailing newline in a file "
+            "or an environment variable?)."
+        )
     if base_url is None and environment is None:
         base_url = os.environ.get("OPENFACTURA_BASE_URL") or None
     env = environment or os.environ.get("OPENFACTURA_ENV") or "production"
@@ -87,6 +100,13 @@ def _resolve(
     if not url.startswith(("http://", "https://")):
         raise ConfigurationError(f"base_url must start with http:// or https://, got {url!r}")
     url = url.rstrip("/")
+    if url.startswith("http://") and not allow_insecure_http and not is_loopback_url(url):
+        raise ConfigurationError(
+            f"base_url {url!r} is plain http:// to another machine: the API key and your "
+            "documents would travel unencrypted. Use https://; http:// is allowed for "
+            "loopback (127.0.0.1, localhost, a local sandbox), or pass "
+            "allow_insecure_http=True for a network you trust."
+        )
     host = (urlsplit(url).hostname or "").lower()
     if key in DEMO_API_KEYS and host == urlsplit(ENVIRONMENTS["production"]).hostname:
         raise ConfigurationError(
@@ -108,15 +128,22 @@ class AsyncOpenfactura:
     :param api_key: falls back to ``OPENFACTURA_API_KEY``. Required.
     :param environment: ``"production"`` (default) or ``"development"``; falls back to
         ``OPENFACTURA_ENV``.
-    :param base_url: overrides both (the local sandbox and tests use it).
-    :param timeout: seconds for a whole request (default 30, like the official plugins).
+    :param base_url: overrides both (the local sandbox and tests use it). ``http://`` only
+        for loopback hosts, unless ``allow_insecure_http=True``.
+    :param timeout: seconds for a whole call (default 30, like the official plugins):
+        rate-limiter waits, every attempt, backoff and 429 pauses included. An emission
+        that asks for parts to fetch after a replay spends the same budget.
+    :param attempt_timeout: seconds for one attempt (default ``None``: whatever is left of
+        ``timeout``). Set it below ``timeout`` to leave room for retries after a hang.
     :param max_retries: retries after the first attempt (429, and for safe requests
-        connection errors, timeouts and 502/503/504).
+        connection errors, timeouts and 502/503/504), within ``timeout``.
     :param rate_limits: client-side limits, default 3/s and 100/min; ``None`` disables.
         Every client of this process with the same key and host shares one budget.
     :param limiter: a :class:`~openfactura.Limiter` to use instead (e.g. a
         ``RedisLimiter`` shared by many processes); overrides ``rate_limits``.
     :param session: your own ``aiohttp.ClientSession`` (we never close it).
+    :param allow_insecure_http: allow an ``http://`` ``base_url`` to a non-loopback host
+        (the key would travel unencrypted). TLS certificates are always verified.
     """
 
     def __init__(
@@ -126,15 +153,21 @@ class AsyncOpenfactura:
         environment: Environment | None = None,
         base_url: str | None = None,
         timeout: float = 30.0,
+        attempt_timeout: float | None = None,
         max_retries: int = 3,
         rate_limits: Sequence[RateLimit] | None = DEFAULT_RATE_LIMITS,
         limiter: Limiter | None = None,
         session: aiohttp.ClientSession | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         api_key = None if api_key is None else SecretStr(api_key)  # masked in tracebacks
-        key, env, url = _resolve(api_key, environment, base_url)
-        if timeout <= 0:
-            raise ConfigurationError(f"timeout must be positive, got {timeout!r}")
+        key, env, url = _resolve(api_key, environment, base_url, allow_insecure_http)
+        if not _positive_number(timeout):
+            raise ConfigurationError(f"timeout must be a positive number, got {timeout!r}")
+        if attempt_timeout is not None and not _positive_number(attempt_timeout):
+            raise ConfigurationError(
+                f"attempt_timeout must be a positive number or None, got {attempt_timeout!r}"
+            )
         if max_retries < 0:
             raise ConfigurationError(f"max_retries must be >= 0, got {max_retries!r}")
         self.environment: str = env
@@ -150,6 +183,7 @@ class AsyncOpenfactura:
             base_url=url,
             api_key=key,
             timeout=float(timeout),
+            attempt_timeout=None if attempt_timeout is None else float(attempt_timeout),
             retry=RetryPolicy(max_retries=max_retries),
             limiter=limiter,
             scope=limiter_scope(key, url),
@@ -215,6 +249,7 @@ class AsyncOpenfactura:
         headers: Mapping[str, str] | None = None,
         safe: bool | None = None,
         idempotency_key: str | None = None,
+        deadline: float | None = None,
     ) -> Response:
         return await self._transport.request(
             method,
@@ -224,6 +259,7 @@ class AsyncOpenfactura:
             headers=headers,
             safe=safe,
             idempotency_key=idempotency_key,
+            deadline=deadline,
         )
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -270,10 +306,12 @@ class Openfactura:
         environment: Environment | None = None,
         base_url: str | None = None,
         timeout: float = 30.0,
+        attempt_timeout: float | None = None,
         max_retries: int = 3,
         rate_limits: Sequence[RateLimit] | None = DEFAULT_RATE_LIMITS,
         limiter: Limiter | None = None,
         session: aiohttp.ClientSession | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         if session is not None:
             # A session belongs to the event loop it was made on; this client's coroutines
@@ -288,10 +326,12 @@ class Openfactura:
             environment=environment,
             base_url=base_url,
             timeout=timeout,
+            attempt_timeout=attempt_timeout,
             max_retries=max_retries,
             rate_limits=rate_limits,
             limiter=limiter,
             session=session,
+            allow_insecure_http=allow_insecure_http,
         )
         self._runner = LoopThread("openfactura-sync")
 

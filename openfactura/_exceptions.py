@@ -317,6 +317,34 @@ class OutcomeUnknownError(OpenfacturaError):
             "document if it was emitted, without creating a second one."
         )
 
+    @classmethod
+    def find(cls, exc: BaseException | None) -> OutcomeUnknownError | None:
+        """The :class:`OutcomeUnknownError` behind ``exc``: itself, or in its cause/context chain.
+
+        Your own timeout or a cancellation stays a ``TimeoutError``/``CancelledError`` (as
+        asyncio requires); when it cut an emission short, the error with the key is in
+        that exception's chain::
+
+            try:
+                async with asyncio.timeout(5):
+                    await client.documents.emit(factura)
+            except TimeoutError as exc:
+                lost = openfactura.OutcomeUnknownError.find(exc)
+                if lost is not None:
+                    retry_later(lost.idempotency_key)
+        """
+        seen: set[int] = set()
+        pending = [exc]
+        while pending:
+            current = pending.pop()
+            if current is None or id(current) in seen:
+                continue
+            if isinstance(current, cls):
+                return current
+            seen.add(id(current))
+            pending += [current.__context__, current.__cause__]
+        return None
+
 
 class LimiterUnavailableError(OpenfacturaError):
     """The shared rate limiter's store (Redis) is unreachable and falling back was refused."""

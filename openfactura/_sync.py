@@ -12,11 +12,16 @@ Usage::
     for item in runner.iterate(async_iterator):  # async iterator -> plain iterator
         ...
     runner.close()                              # stops the loop and joins the thread
+
+A runner still open when the interpreter exits (a module-level client never closed, as in
+a Django app) is stopped at exit, so its session and connections close quietly instead
+of printing "Unclosed client session" warnings.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import concurrent.futures
 import contextlib
 import os
@@ -34,6 +39,8 @@ T = TypeVar("T")
 
 _live: weakref.WeakSet[LoopThread] = weakref.WeakSet()
 _CLOSED_MIDWAY = "The client was closed while this call was in flight."
+_EXIT_GRACE = 5.0
+"""Seconds a loop thread gets at interpreter exit to close its sessions."""
 
 
 class LoopThread:
@@ -168,6 +175,22 @@ class LoopThread:
     def closed(self) -> bool:
         return self._closed
 
+    def _stop_at_exit(self) -> None:
+        """Stop the loop (its thread then closes what it owns) and wait a little for it."""
+        with self._lock:
+            if self._closed or self._pid != os.getpid():
+                return
+            self._closed = True
+            loop, thread = self._loop, self._thread
+            self._loop = self._thread = None
+            if self._finalizer is not None:
+                self._finalizer.detach()
+                self._finalizer = None
+        if loop is not None and thread is not None and thread.is_alive():
+            with contextlib.suppress(RuntimeError):  # its loop closed in between
+                loop.call_soon_threadsafe(loop.stop)
+            thread.join(_EXIT_GRACE)
+
 
 async def _not_cancelled(coro: Coroutine[Any, Any, T]) -> T:
     """Run ``coro``; if the loop cancels it (the client was closed meanwhile), say so.
@@ -178,8 +201,9 @@ async def _not_cancelled(coro: Coroutine[Any, Any, T]) -> T:
     try:
         return await coro
     except asyncio.CancelledError as exc:
-        if isinstance(exc, OutcomeUnknownError):
-            raise OutcomeUnknownError(exc.reason, idempotency_key=exc.idempotency_key) from exc
+        lost = OutcomeUnknownError.find(exc)
+        if lost is not None:
+            raise OutcomeUnknownError(lost.reason, idempotency_key=lost.idempotency_key) from exc
         raise RuntimeError(_CLOSED_MIDWAY) from exc
 
 
@@ -199,6 +223,14 @@ def _reset_after_fork() -> None:  # pragma: no cover - exercised in forked child
         runner._lock = threading.Lock()
         runner._forget_parent_loop()
 
+
+def _stop_all_at_exit() -> None:
+    """Close the blocking clients nobody closed (daemon threads die silently otherwise)."""
+    for runner in list(_live):
+        runner._stop_at_exit()
+
+
+atexit.register(_stop_all_at_exit)
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reset_after_fork)

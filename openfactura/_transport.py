@@ -10,19 +10,31 @@ Request flow (one :meth:`Transport.request` call)::
                                               |-> 502/503/504, connection error, timeout:
                                               |       backoff + retry if the request is safe
                                               '-> other: raise the typed APIError
+
+Time: ``timeout`` is the deadline of the whole call (limiter waits, every attempt, backoff
+and 429 pauses included); ``attempt_timeout`` optionally bounds each attempt. A wait that
+would end past the deadline is not started: the call fails at once with what it has.
+
+Cancellation (your own ``asyncio.timeout``/``wait_for``, ``task.cancel()``) stays a plain
+``CancelledError``, so asyncio turns it into your ``TimeoutError`` on every Python
+version. When an emission was possibly sent, that ``CancelledError`` is raised *from* an
+:class:`OutcomeUnknownError` with the key: ``OutcomeUnknownError.find(exc)`` gets it back.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
 import os
 import platform
 import re
+import sys
 import time
-from collections.abc import AsyncGenerator, Mapping
-from typing import Any
+from collections.abc import AsyncGenerator, Coroutine, Mapping
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import aiohttp
 import attrs
@@ -34,7 +46,9 @@ from ._exceptions import (
     DuplicateDocumentError,
     OutcomeUnknownError,
     RateLimitError,
+    ResponseDecodeError,
     ServerError,
+    ValidationError,
     make_api_error,
 )
 from ._fork import keep_parent_object
@@ -42,7 +56,17 @@ from ._ratelimit import Limiter
 from ._retry import RETRYABLE_STATUSES, RetryPolicy, retry_after_from_headers
 from ._version import __version__
 
-__all__ = ["Response", "SecretStr", "Transport", "decode_json", "logger"]
+__all__ = [
+    "Response",
+    "SecretStr",
+    "Transport",
+    "check_header_value",
+    "decode_json",
+    "is_loopback_url",
+    "logger",
+]
+
+T = TypeVar("T")
 
 logger = logging.getLogger("openfactura")
 
@@ -132,6 +156,62 @@ def encode_json(body: Any) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+_BAD_HEADER_CHARS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+"""Control characters (CR, LF, NUL...): never valid in an HTTP header value."""
+
+
+def check_header_value(value: str) -> str | None:
+    """What is wrong with ``value`` as an HTTP header value, or ``None`` if it is fine.
+
+    The answer never quotes the value (it may be the API key).
+    """
+    bad = _BAD_HEADER_CHARS.search(value)
+    if bad is None:
+        return None
+    names = {"\r": "a carriage return (CR)", "\n": "a line feed (LF)", "\x00": "a NUL"}
+    char = bad.group()
+    return f"contains {names.get(char, f'the control character U+{ord(char):04X}')}"
+
+
+def is_loopback_url(url: str) -> bool:
+    """True when ``url``'s host is this machine (``localhost``, 127.0.0.0/8, ``::1``)."""
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+if sys.version_info >= (3, 11):
+
+    async def _run_until(deadline: float, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro``; ``_DeadlineError`` if the loop's clock reaches ``deadline``."""
+        scope = asyncio.timeout_at(deadline)
+        try:
+            async with scope:
+                return await coro
+        except TimeoutError:
+            if scope.expired():
+                raise _DeadlineError from None
+            raise
+
+else:  # pragma: no cover - Python 3.10
+
+    async def _run_until(deadline: float, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro``; ``_DeadlineError`` if the loop's clock reaches ``deadline``."""
+        remaining = deadline - asyncio.get_running_loop().time()
+        try:
+            return await asyncio.wait_for(coro, max(remaining, 0.0))
+        except asyncio.TimeoutError:
+            raise _DeadlineError from None
+
+
+class _DeadlineError(Exception):
+    """Our own deadline fired (never leaves this module)."""
+
+
 class Transport:
     """Owns the ``aiohttp.ClientSession``, the retry loop and the rate-limiter calls.
 
@@ -147,6 +227,7 @@ class Transport:
         api_key: str,
         timeout: float,
         retry: RetryPolicy,
+        attempt_timeout: float | None = None,
         limiter: Limiter | None,
         scope: str,
         session: aiohttp.ClientSession | None = None,
@@ -158,6 +239,9 @@ class Transport:
         # masked before it can reach a decoder, an exception, a repr or a log line.
         self._echo = re.compile(re.escape(api_key.encode("utf-8")), re.IGNORECASE)
         self.timeout = timeout
+        """Seconds for a whole call: limiter waits, every attempt, backoff, 429 pauses."""
+        self.attempt_timeout = attempt_timeout
+        """Seconds for one attempt (``None``: whatever is left of ``timeout``)."""
         self.retry = retry
         self.limiter = limiter
         self._scope = scope
@@ -279,11 +363,14 @@ class Transport:
         headers: Mapping[str, str] | None = None,
         safe: bool | None = None,
         idempotency_key: str | None = None,
+        deadline: float | None = None,
     ) -> Response:
         """Send one API call with limits and retries; return the decoded 2xx answer.
 
         ``safe`` says whether repeating the request cannot cause a second effect (default:
-        GET/HEAD are safe, and any request carrying ``idempotency_key``).
+        GET/HEAD are safe, and any request carrying ``idempotency_key``). ``deadline`` is
+        the event loop's time by which the call must end (default: now + ``timeout``);
+        a caller making several requests for one call passes the same deadline to each.
         """
         method = method.upper()
         url = self.url(path)
@@ -292,6 +379,7 @@ class Transport:
             send_headers.update(headers)
         if idempotency_key is not None:
             send_headers["Idempotency-Key"] = idempotency_key
+        _check_headers(send_headers)
         body: bytes | None = None
         if json is not None:
             body = encode_json(json)
@@ -299,20 +387,64 @@ class Transport:
         if safe is None:
             safe = method in ("GET", "HEAD") or idempotency_key is not None
         log_path = url[len(self.base_url) :]
+        if deadline is None:
+            deadline = asyncio.get_running_loop().time() + self.timeout
 
         state = _Attempts()
         try:
-            return await self._attempts(
-                state, method, url, log_path, body, params, send_headers, safe, idempotency_key
+            return await _run_until(
+                deadline,
+                self._attempts(
+                    state,
+                    method,
+                    url,
+                    log_path,
+                    body,
+                    params,
+                    send_headers,
+                    safe,
+                    idempotency_key,
+                    deadline,
+                ),
             )
+        except _DeadlineError:
+            error = self._deadline_error(state, method, log_path)
+            if idempotency_key is not None and state.maybe_sent:
+                raise OutcomeUnknownError(
+                    f"The call's timeout ({self.timeout:g}s) ran out during the emission; "
+                    "it may or may not have been emitted.",
+                    idempotency_key=idempotency_key,
+                ) from error
+            raise error from state.last_error
         except asyncio.CancelledError as exc:
             if idempotency_key is not None and state.maybe_sent:
-                raise _CancelledOutcomeUnknownError(
+                # Stay a plain CancelledError (asyncio turns exactly that class into the
+                # caller's TimeoutError), raised from the error that carries the key.
+                raise exc from OutcomeUnknownError(
                     "The emission was cancelled while in flight; it may or may not "
                     "have been emitted.",
                     idempotency_key=idempotency_key,
-                ) from exc
+                )
             raise
+
+    def _deadline_error(self, state: _Attempts, method: str, log_path: str) -> APITimeoutError:
+        """The error for a call whose deadline passed (what it was doing at that moment)."""
+        tries = f"{state.attempt + 1} attempt(s)"
+        if state.in_flight:
+            doing = f"no answer to attempt {state.attempt + 1}"
+        elif state.last_error is not None:
+            doing = f"waiting to retry after: {_first_line(state.last_error)}"
+        else:
+            doing = "waiting for the rate limiter; nothing was sent"
+        logger.debug("%s %s gave up at the call's deadline (%s)", method, log_path, doing)
+        return APITimeoutError(
+            f"The call's timeout of {self.timeout:g}s ran out ({doing}; {tries}). "
+            "Raise `timeout=` for slow calls such as large PDFs."
+        )
+
+    def _fits(self, deadline: float, wait: float) -> bool:
+        """Whether waiting ``wait`` seconds still leaves the deadline ahead of us."""
+        return asyncio.get_running_loop().time() + wait < deadline
 
     async def _attempts(
         self,
@@ -325,6 +457,7 @@ class Transport:
         send_headers: Mapping[str, str],
         safe: bool,
         idempotency_key: str | None,
+        deadline: float,
     ) -> Response:
         while True:
             waited = 0.0
@@ -332,12 +465,15 @@ class Transport:
                 waited = await self.limiter.acquire(self._scope)
             started = time.monotonic()
             state.maybe_sent = True
+            state.in_flight = True
             try:
-                status, resp_headers, raw = await self._send(
-                    method, url, body, params, send_headers
+                status, resp_headers, raw = await self._send_within(
+                    deadline, method, url, body, params, send_headers
                 )
             except APIConnectionError as exc:
-                sent = not isinstance(exc, _NotSentError)
+                state.in_flight = False
+                state.last_error = exc
+                sent = not _not_sent(exc)
                 state.maybe_sent = state.sent_before or sent
                 state.sent_before = state.maybe_sent
                 logger.debug(
@@ -350,15 +486,18 @@ class Transport:
                     exc,
                 )
                 if (safe or not sent) and state.attempt < self.retry.max_retries:
-                    await self._sleep(self.retry.backoff(state.attempt))
-                    state.attempt += 1
-                    continue
+                    delay = self.retry.backoff(state.attempt)
+                    if self._fits(deadline, delay):
+                        await self._sleep(delay)
+                        state.attempt += 1
+                        continue
                 if idempotency_key is not None and state.maybe_sent:
                     raise OutcomeUnknownError(
                         f"The connection failed during the emission ({exc}).",
                         idempotency_key=idempotency_key,
                     ) from exc
                 raise
+            state.in_flight = False
             elapsed = time.monotonic() - started
             logger.debug(
                 "%s %s -> %d in %.3fs (attempt %d, rate-limit wait %.3fs)",
@@ -374,11 +513,12 @@ class Transport:
                 try:
                     data = decode_json(raw)
                 except _NotJSONError as exc:
-                    raise ServerError(
+                    raise ResponseDecodeError(
                         "The API answered with a body that is not JSON: "
                         + " ".join(exc.text.split())[:200],
                         status=status,
                         body=exc.text,
+                        problems=[("$", "not JSON")],
                         headers=resp_headers,
                     ) from None
                 return Response(
@@ -395,6 +535,7 @@ class Transport:
             error = make_api_error(
                 status, error_body, resp_headers, retry_after=retry_after_from_headers(resp_headers)
             )
+            state.last_error = error
 
             if isinstance(error, RateLimitError) and error.code != "OF-429":
                 # A 429 was not processed: no document can have come from this attempt.
@@ -431,30 +572,105 @@ class Transport:
                         replayed=True,
                         idempotency_key=idempotency_key,
                     )
-                raise error
+                # The document exists, but the answer does not say which one.
+                raise OutcomeUnknownError(
+                    "The API says this key already emitted a document (OF-06) but did not "
+                    "give its token.",
+                    idempotency_key=idempotency_key,
+                ) from error
 
             if status >= 500:
                 state.sent_before = True
             else:
                 state.maybe_sent = state.sent_before
             if status in RETRYABLE_STATUSES and safe and state.attempt < self.retry.max_retries:
-                await self._sleep(
-                    self.retry.backoff(state.attempt, retry_after_from_headers(resp_headers))
-                )
-                state.attempt += 1
-                continue
+                delay = self.retry.backoff(state.attempt, retry_after_from_headers(resp_headers))
+                if self._fits(deadline, delay):
+                    await self._sleep(delay)
+                    state.attempt += 1
+                    continue
 
+            error = self._explain(error, resp_headers, retries=state.attempt, safe=safe)
             if idempotency_key is not None and (
-                status >= 500 or (state.sent_before and not _processed_by_the_api(error))
+                status >= 500
+                or error.code in _UNSETTLED_CODES
+                or (state.sent_before and not _processed_by_the_api(error))
             ):
                 # Only an answer of the API itself (an OF-xx code: it checked the key first
-                # and found no earlier document) rules out an earlier attempt's document.
+                # and found no earlier document) rules out an earlier attempt's document;
+                # OF-12/13/21 (XML generation, database) say nothing about this one's.
                 raise OutcomeUnknownError(
-                    f"The emission got HTTP {status} and retries ran out; it may or may not "
-                    "have been emitted.",
+                    f"The emission got HTTP {status}"
+                    + (f" {error.code}" if error.code else "")
+                    + (" and retries ran out" if state.attempt else "")
+                    + "; it may or may not have been emitted.",
                     idempotency_key=idempotency_key,
                 ) from error
             raise error
+
+    async def _send_within(
+        self,
+        deadline: float,
+        method: str,
+        url: str,
+        body: bytes | None,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str],
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        """One attempt, bounded by ``attempt_timeout`` when that ends before the deadline."""
+        if self.attempt_timeout is not None:
+            ends = asyncio.get_running_loop().time() + self.attempt_timeout
+            if ends < deadline:
+                try:
+                    return await _run_until(ends, self._send(method, url, body, params, headers))
+                except _DeadlineError:
+                    raise APITimeoutError(
+                        f"No answer from the API within attempt_timeout={self.attempt_timeout:g}s."
+                    ) from None
+        return await self._send(method, url, body, params, headers)
+
+    def _explain(
+        self, error: APIError, headers: Mapping[str, str], *, retries: int, safe: bool
+    ) -> APIError:
+        """The advice of ``error`` for what this transport really did (retried, paused...)."""
+        status = error.status
+        if 300 <= status < 400:
+            location = next((v for k, v in headers.items() if k.lower() == "location"), None)
+            where = f"to {location}" if location else "without a Location"
+            redirect = APIError(
+                f"The API answered HTTP {status}, a redirect {where}; redirects are not "
+                "followed (they would resend the API key elsewhere).",
+                status=status,
+                body=error.body,
+                headers=error.headers,
+                hint=f"Check base_url ({self.base_url}): "
+                + (
+                    "it uses http:// where the API wants https://."
+                    if self.base_url.startswith("http://")
+                    and (location or "").startswith("https://")
+                    else "a wrong host, path or scheme (http:// instead of https://)?"
+                ),
+            )
+            redirect.__cause__ = error
+            return redirect
+        if isinstance(error, RateLimitError) and error.code == "OF-429":
+            return _rehint(
+                error,
+                "The registry is syncing with the SII: try again after retry_after seconds "
+                "(ends_at says when the lock ends). The client does not wait for this lock "
+                "nor retry it.",
+            )
+        if isinstance(error, ServerError):
+            if retries:
+                advice = f"this request was retried {retries} time(s)."
+            elif status in RETRYABLE_STATUSES and not safe:
+                advice = "not retried: repeating this request could act twice."
+            elif status in RETRYABLE_STATUSES:
+                advice = "not retried (max_retries=0, or no time left before the timeout)."
+            else:
+                advice = f"not retried: HTTP {status} is not a transient failure."
+            return _rehint(error, f"A problem on Openfactura's side or a proxy's; {advice}")
+        return error
 
     async def _send(
         self,
@@ -478,7 +694,8 @@ class Transport:
                 "(raise `timeout=` if this is a large PDF)."
             ) from exc
         except aiohttp.ClientConnectorError as exc:
-            raise _NotSentError(f"Could not connect to {_host(url)}: {exc.os_error}") from exc
+            # Chained from the connector error: _not_sent() recognises it by that cause.
+            raise APIConnectionError(f"Could not connect to {_host(url)}: {exc.os_error}") from exc
         except aiohttp.ClientPayloadError as exc:
             raise APIConnectionError(f"The answer from {_host(url)} was cut short.") from exc
         except aiohttp.ServerDisconnectedError as exc:
@@ -505,20 +722,41 @@ class Transport:
 class _Attempts:
     """Bookkeeping of one request's attempts (for retries and the emission outcome)."""
 
-    __slots__ = ("attempt", "maybe_sent", "sent_before")
+    __slots__ = ("attempt", "in_flight", "last_error", "maybe_sent", "sent_before")
 
     def __init__(self) -> None:
         self.attempt = 0
         self.maybe_sent = False  # may the current or any earlier attempt have reached the API?
         self.sent_before = False  # did an earlier, finished attempt possibly reach the API?
+        self.in_flight = False  # is an attempt waiting for its answer right now?
+        self.last_error: Exception | None = None  # what the last finished attempt ran into
 
 
-class _NotSentError(APIConnectionError):
-    """The connection could not be opened: the request certainly did not reach the API."""
+def _not_sent(error: APIConnectionError) -> bool:
+    """The connection could not even be opened: the request certainly did not leave."""
+    return isinstance(error.__cause__, aiohttp.ClientConnectorError)
 
 
-class _CancelledOutcomeUnknownError(OutcomeUnknownError, asyncio.CancelledError):
-    """Cancelled mid-emission: still a cancellation for asyncio, and carries the key."""
+def _check_headers(headers: Mapping[str, str]) -> None:
+    problems = [
+        (name if name != "Idempotency-Key" else "idempotency_key", issue)
+        for name, value in headers.items()
+        if name != "apikey"  # checked when the client was built
+        for issue in [check_header_value(str(value))]
+        if issue is not None
+    ]
+    if problems:
+        raise ValidationError("Invalid header value; nothing was sent", problems)
+
+
+def _rehint(error: APIError, hint: str) -> APIError:
+    error.hint = hint
+    error.args = (error._render(),)
+    return error
+
+
+def _first_line(error: BaseException) -> str:
+    return str(error).split("\n", 1)[0]
 
 
 def _host(url: str) -> str:

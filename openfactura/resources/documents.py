@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import enum
 import time
-import uuid
 import warnings
 from collections.abc import (
     AsyncIterator,
@@ -30,8 +29,6 @@ from collections.abc import (
     Sequence,
 )
 from typing import TYPE_CHECKING, Any
-
-import attrs
 
 from .._converter import structure, unstructure
 from .._exceptions import ServerError, ValidationError, WaitTimeoutError
@@ -50,7 +47,7 @@ from ..types.documents import (
 )
 from ..types.emission import Custom, EmissionResult, SendEmail
 from ..types.self_service import Customer, CustomizePage, SelfService
-from . import _filters
+from . import _emission, _filters
 from ._base import AsyncResource, SyncResource
 from ._common import RutLike, as_date, as_int, as_rut, mapping_body, segment
 from ._pagination import AsyncPager, SyncPager
@@ -210,8 +207,13 @@ class Documents(AsyncResource):
 
         An ``Idempotency-Key`` is always sent: yours, or a new random one, the same on
         every retry. If the key already emitted a document (``OF-06``) the result is that
-        document's token with ``replayed=True``. After an :class:`OutcomeUnknownError`
-        re-send with ``idempotency_key=exc.idempotency_key``.
+        document with ``replayed=True``: its token, and the ``FOLIO``, ``PDF`` and ``XML``
+        you asked for, read by token (extra requests within the same ``timeout``).
+        Whenever the document may exist but the answer does not prove it (connection
+        lost, a 5xx, an answer that cannot be read, ``timeout`` reached), you get
+        :class:`OutcomeUnknownError`: re-send with ``idempotency_key=exc.idempotency_key``.
+        Under your own ``asyncio.timeout``/``wait_for`` you get ``TimeoutError``, and
+        ``OutcomeUnknownError.find(exc)`` gives the key.
 
         A ``WARNING`` in the answer is on ``result.warning`` and is also emitted once as
         an :class:`~openfactura.types.OpenfacturaWarning`.
@@ -223,19 +225,9 @@ class Documents(AsyncResource):
         (``OF-xx``, see ``exc.details``), :class:`PermissionDeniedError` (``OF-03``),
         :class:`AuthenticationError`, :class:`RateLimitError`, :class:`OutcomeUnknownError`.
         """
-        if idempotency_key is not None and (
-            not isinstance(idempotency_key, str) or not idempotency_key.strip()
-        ):
-            raise ValidationError(
-                "Invalid idempotency_key",
-                [("idempotency_key", f"{idempotency_key!r} is not a non-empty string")],
-            )
-        key = idempotency_key or uuid.uuid4().hex
-        body: dict[str, Any] = {
-            "response": _response_items(
-                response, self_service=self_service is not None, strict=validate
-            ),
-        }
+        key = _emission.check_key(idempotency_key)
+        items = _response_items(response, self_service=self_service is not None, strict=validate)
+        body: dict[str, Any] = {"response": items}
         if isinstance(iva_exceptional, str):
             iva_exceptional = [iva_exceptional]
         body["dte"] = _dte_wire(
@@ -253,15 +245,7 @@ class Documents(AsyncResource):
             "customizePage": _optional_part("customize_page", customize_page, CustomizePage),
         }
         body.update({name: part for name, part in parts.items() if part is not None})
-        answer = await self._client._request(
-            "POST", "/v2/dte/document", json=body, safe=True, idempotency_key=key
-        )
-        data = mapping_body(answer, "the emission result")
-        result = attrs.evolve(
-            structure(data, EmissionResult),
-            idempotency_key=answer.idempotency_key or key,
-            replayed=answer.replayed,
-        )
+        result = await _emission.send_emission(self._client, body, key, items)
         if result.warning:
             warnings.warn(
                 f"Openfactura: {result.warning} (token {result.token})",

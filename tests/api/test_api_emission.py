@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from aioresponses import aioresponses
-from api_mocks import API, TOKEN, body_of, calls, headers_of
+from api_mocks import API, TOKEN, body_of, calls, headers_of, quiet
 from examples import FACTURA as EXAMPLE_FACTURA
 
 import openfactura
@@ -153,9 +153,10 @@ async def test_of06_replay_is_the_original_document(
     mocked: aioresponses, client: openfactura.AsyncOpenfactura, error: dict[str, Any]
 ) -> None:
     mocked.post(EMIT, status=400, payload=error)
+    mocked.get(f"{EMIT}/{TOKEN}/json", payload={"json": {"Encabezado": {"IdDoc": {"Folio": 9}}}})
     result = await client.documents.emit(FACTURA, idempotency_key="order-1", validate=False)
     assert result.replayed is True
-    assert result.token == TOKEN and result.folio is None
+    assert result.token == TOKEN and result.folio == 9  # the folio asked for, read by token
     assert result.idempotency_key == "order-1"
 
 
@@ -267,3 +268,284 @@ async def test_connection_lost_mid_emission_is_outcome_unknown_with_the_key(
     with pytest.raises(openfactura.OutcomeUnknownError) as info:
         await client.documents.emit(FACTURA, idempotency_key="k-1", validate=False)
     assert info.value.idempotency_key == "k-1"
+
+
+# -- the audit: every answer to an emission, and what the caller gets -----------------------
+#
+# The rule (issue 14, item 1): an answer that may mean the document exists ends in the
+# document (an EmissionResult) or in OutcomeUnknownError carrying the key, never in an
+# error that invites a new emission with a new key (ValidationError, InvalidRequestError,
+# ServerError...). An answer that proves nothing was emitted (a refusal with an OF code,
+# the gateway's 401/403/404/429 on a first attempt, a connection never opened, a redirect
+# the client does not follow) is a definitive, typed error.
+#
+# Each row: the answers to the successive attempts (the client allows 2 retries), and the
+# outcome: "ok" (a result), "unknown" (OutcomeUnknownError, with the class of its cause),
+# or the exact error class.
+
+HTML = "<html><body><h1>Mantenimiento</h1></body></html>"
+OF = dict[str, Any]
+
+
+def _err(code: str, message: str = "x", **extra: Any) -> OF:
+    return {"error": {"message": message, "code": code, **extra}}
+
+
+ANSWERS: list[tuple[str, list[dict[str, Any]], Any]] = [
+    # 2xx: a readable result
+    ("200 token+folio", [{"payload": {"TOKEN": TOKEN, "FOLIO": 5}}], "ok"),
+    ("201 token", [{"status": 201, "payload": {"TOKEN": TOKEN, "FOLIO": 5}}], "ok"),
+    (
+        "200 latin-1 json",
+        [{"body": f'{{"TOKEN":"{TOKEN}","FOLIO":5,"NOTA":"Guía"}}', "latin1": True}],
+        "ok",
+    ),
+    # 2xx the SDK cannot read: the document may exist
+    ("200 error object", [{"payload": _err("OF-10", "Validación de Campos")}], "decode"),
+    ("200 error text", [{"payload": {"error": "algo falló"}}], "decode"),
+    ("200 error + token", [{"payload": {"TOKEN": TOKEN, "error": "x"}}], "decode"),
+    ("200 html", [{"body": HTML, "content_type": "text/html"}], "decode"),
+    ("200 cut-off json", [{"body": f'{{"TOKEN": "{TOKEN}", "FOL'}], "decode"),
+    ("200 empty body", [{"body": ""}], "decode"),
+    ("204 no content", [{"status": 204, "body": ""}], "decode"),
+    ("200 json null", [{"body": "null"}], "decode"),
+    ("200 json list", [{"payload": [{"TOKEN": TOKEN}]}], "decode"),
+    ("200 json string", [{"payload": TOKEN}], "decode"),
+    ("200 no TOKEN", [{"payload": {"FOLIO": 5}}], "decode"),
+    ("200 TOKEN null", [{"payload": {"TOKEN": None, "FOLIO": 5}}], "decode"),
+    ("200 TOKEN empty", [{"payload": {"TOKEN": " ", "FOLIO": 5}}], "decode"),
+    ("200 TOKEN a number", [{"payload": {"TOKEN": 123}}], "decode"),
+    ("200 FOLIO unreadable", [{"payload": {"TOKEN": TOKEN, "FOLIO": "abc"}}], "decode"),
+    # the API refused it (an OF code: it checked the key and found no document)
+    ("400 OF-10", [{"status": 400, "payload": _err("OF-10")}], openfactura.InvalidRequestError),
+    ("400 OF-03", [{"status": 400, "payload": _err("OF-03")}], openfactura.PermissionDeniedError),
+    # OF-06: the key already emitted
+    ("400 OF-06 token", [{"status": 400, "payload": _err("OF-06", token=TOKEN)}], "replay"),
+    ("400 OF-06 no token", [{"status": 400, "payload": _err("OF-06")}], "unknown"),
+    # the API did not reach a verdict (XML generation, database): may exist
+    ("400 OF-12", [{"status": 400, "payload": _err("OF-12")}], "unknown"),
+    ("400 OF-13", [{"status": 400, "payload": _err("OF-13")}], "unknown"),
+    ("400 OF-21", [{"status": 400, "payload": _err("OF-21")}], "unknown"),
+    # the gateway (not the API) answered a first attempt: nothing was processed
+    (
+        "401",
+        [{"status": 401, "payload": {"statusCode": 401, "message": "denied"}}],
+        openfactura.AuthenticationError,
+    ),
+    ("403", [{"status": 403, "payload": {"message": "Invalid"}}], openfactura.AuthenticationError),
+    (
+        "404",
+        [{"status": 404, "payload": {"statusCode": 404, "message": "Resource not found"}}],
+        openfactura.NotFoundError,
+    ),
+    ("400 proxy html", [{"status": 400, "body": HTML}], openfactura.ServerError),
+    (
+        "302 redirect",
+        [{"status": 302, "headers": {"Location": "https://x/"}, "body": ""}],
+        openfactura.APIError,
+    ),
+    (
+        "429 x3",
+        [{"status": 429, "payload": {"statusCode": 429, "message": "Try again in 1 seconds."}}] * 3,
+        openfactura.RateLimitError,
+    ),
+    # server errors: may exist
+    ("500", [{"status": 500, "body": "Internal Server Error"}], "unknown"),
+    ("501", [{"status": 501, "body": ""}], "unknown"),
+    ("502 x3", [{"status": 502, "body": HTML}] * 3, "unknown"),
+    ("503 x3", [{"status": 503, "body": ""}] * 3, "unknown"),
+    ("504 x3", [{"status": 504, "body": ""}] * 3, "unknown"),
+    # connections
+    ("dropped x3", [{"exception": "disconnect"}] * 3, "unknown"),
+    ("timeout x3", [{"exception": "timeout"}] * 3, "unknown"),
+    ("cut-off body x3", [{"exception": "payload"}] * 3, "unknown"),
+    # a lost attempt, then...
+    (
+        "503, then ok",
+        [{"status": 503, "body": ""}, {"payload": {"TOKEN": TOKEN, "FOLIO": 5}}],
+        "ok",
+    ),
+    (
+        "503, then OF-06",
+        [{"status": 503, "body": ""}, {"status": 400, "payload": _err("OF-06", token=TOKEN)}],
+        "replay",
+    ),
+    (
+        "503, then OF-10",
+        [{"status": 503, "body": ""}, {"status": 400, "payload": _err("OF-10")}],
+        openfactura.InvalidRequestError,
+    ),
+    (
+        "503, then 401",
+        [{"status": 503, "body": ""}, {"status": 401, "payload": {"message": "denied"}}],
+        "unknown",
+    ),
+    (
+        "503, then 404",
+        [{"status": 503, "body": ""}, {"status": 404, "payload": {"message": "nf"}}],
+        "unknown",
+    ),
+    (
+        "503, then 302",
+        [{"status": 503, "body": ""}, {"status": 302, "headers": {"Location": "/"}, "body": ""}],
+        "unknown",
+    ),
+    ("503, then 200 html", [{"status": 503, "body": ""}, {"body": HTML}], "decode"),
+    (
+        "dropped, then 429 x2",
+        [{"exception": "disconnect"}]
+        + [{"status": 429, "payload": {"message": "Try again in 1 seconds."}}] * 2,
+        "unknown",
+    ),
+    (
+        "dropped, then OF-13",
+        [{"exception": "disconnect"}, {"status": 400, "payload": _err("OF-13")}],
+        "unknown",
+    ),
+]
+
+
+def _mock_answer(mocked: aioresponses, spec: dict[str, Any]) -> None:
+    import asyncio
+
+    import aiohttp
+
+    spec = dict(spec)
+    exception = spec.pop("exception", None)
+    if exception is not None:
+        made = {
+            "disconnect": aiohttp.ServerDisconnectedError(),
+            "timeout": asyncio.TimeoutError(),
+            "payload": aiohttp.ClientPayloadError("cut"),
+        }[exception]
+        mocked.post(EMIT, exception=made)
+        return
+    if spec.pop("latin1", False):
+        spec["body"] = spec["body"].encode("latin-1")
+    mocked.post(EMIT, **spec)
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [pytest.param(answers, expected, id=name) for name, answers, expected in ANSWERS],
+)
+async def test_every_answer_to_an_emission_ends_in_the_document_or_the_key(
+    mocked: aioresponses,
+    client: openfactura.AsyncOpenfactura,
+    answers: list[dict[str, Any]],
+    expected: Any,
+) -> None:
+    for spec in answers:
+        _mock_answer(mocked, spec)
+    # a replay reads the folio it was asked for by token
+    mocked.get(f"{EMIT}/{TOKEN}/json", payload={"json": {"Encabezado": {"IdDoc": {"Folio": 5}}}})
+    outcome: EmissionResult | openfactura.OpenfacturaError
+    try:
+        outcome = await client.documents.emit(FACTURA, idempotency_key="order-77", validate=False)
+    except openfactura.OpenfacturaError as exc:
+        outcome = exc
+    if isinstance(outcome, openfactura.OutcomeUnknownError):
+        assert expected in ("unknown", "decode"), f"unexpected OutcomeUnknownError: {outcome}"
+        assert type(outcome) is openfactura.OutcomeUnknownError
+        assert outcome.idempotency_key == "order-77"
+        if expected == "decode":
+            assert isinstance(outcome.__cause__, openfactura.ResponseDecodeError)
+            assert outcome.__cause__.status // 100 == 2
+        return
+    if isinstance(outcome, openfactura.OpenfacturaError):
+        assert isinstance(expected, type), f"{type(outcome).__name__}: {outcome}"
+        assert type(outcome) is expected, f"{type(outcome).__name__}: {outcome}"
+        assert not isinstance(outcome, openfactura.ValidationError)
+        return
+    result = outcome
+    assert expected in ("ok", "replay"), f"got a result: {result}"
+    assert result.token == TOKEN and result.folio == 5
+    assert result.replayed is (expected == "replay")
+    assert result.idempotency_key == "order-77"
+    sent = [
+        headers_of(call)["Idempotency-Key"] for verb, _, call in calls(mocked) if verb == "POST"
+    ]
+    assert sent == ["order-77"] * len(sent)
+
+
+# -- a replay gives what was asked for (issue 14, item 7) ----------------------------------
+
+
+async def test_a_replay_after_a_stored_first_attempt_still_gives_the_folio_and_the_pdf() -> None:
+    """The sandbox stores the document and drops the answer; the retry is a replay."""
+    from openfactura.testing import FakeOpenfactura
+
+    async with FakeOpenfactura(rate_limits=None) as fake:
+        async with openfactura.AsyncOpenfactura(
+            fake.api_key, base_url=fake.base_url, rate_limits=None
+        ) as client:
+            quiet(client)
+            fake.drop_after_store_next(path="/v2/dte/document")
+            result = await client.documents.emit(
+                EXAMPLE_FACTURA["dte"], response=("FOLIO", "PDF", "XML"), idempotency_key="r-1"
+            )
+        (doc,) = fake.documents  # exactly one document
+        assert result.replayed is True
+        assert result.token == doc.token
+        assert result.folio == doc.folio and result.folio is not None and result.folio > 0
+        assert result.pdf is not None and result.pdf.startswith(b"%PDF")
+        assert result.xml is not None and f"<Folio>{doc.folio}</Folio>" in str(result.xml)
+        paths = [r.path for r in fake.requests]
+        assert paths.count("/v2/dte/document") == 2  # the lost attempt and the replay
+        # what was fetched by token, through the same client (and its limits)
+        assert f"/v2/dte/document/{doc.token}/pdf" in paths
+        assert f"/v2/dte/document/{doc.token}/xml" in paths
+        assert f"/v2/dte/document/{doc.token}/json" not in paths  # the pdf gave the folio
+
+
+async def test_a_replay_asking_only_for_the_folio_reads_the_document_json(
+    mocked: aioresponses, client: openfactura.AsyncOpenfactura
+) -> None:
+    mocked.post(EMIT, status=400, payload=_err("OF-06", token=TOKEN))
+    mocked.get(
+        f"{EMIT}/{TOKEN}/json",
+        payload={"json": {"Encabezado": {"IdDoc": {"TipoDTE": "33", "Folio": "2514"}}}},
+    )
+    result = await client.documents.emit(FACTURA, idempotency_key="r-2", validate=False)
+    assert (result.replayed, result.folio, result.pdf) == (True, 2514, None)
+    assert [verb for verb, _, _ in calls(mocked)] == ["POST", "GET"]
+
+
+async def test_a_replay_asking_for_nothing_more_reads_nothing(
+    mocked: aioresponses, client: openfactura.AsyncOpenfactura
+) -> None:
+    mocked.post(EMIT, status=400, payload=_err("OF-06", token=TOKEN))
+    result = await client.documents.emit(
+        FACTURA, response=("TIMBRE",), idempotency_key="r-3", validate=False
+    )
+    assert result.replayed and result.timbre is None  # no read by token gives a TIMBRE
+    assert [verb for verb, _, _ in calls(mocked)] == ["POST"]
+
+
+async def test_a_replay_whose_reads_fail_is_outcome_unknown_with_the_token_and_key(
+    mocked: aioresponses, client: openfactura.AsyncOpenfactura
+) -> None:
+    mocked.post(EMIT, status=400, payload=_err("OF-06", token=TOKEN))
+    mocked.get(f"{EMIT}/{TOKEN}/pdf", status=503, body="", repeat=True)
+    with pytest.raises(openfactura.OutcomeUnknownError) as info:
+        await client.documents.emit(
+            FACTURA, response=("FOLIO", "PDF"), idempotency_key="r-4", validate=False
+        )
+    assert info.value.idempotency_key == "r-4"
+    assert TOKEN in str(info.value) and "PDF" in str(info.value)
+    assert isinstance(info.value.__cause__, openfactura.ServerError)
+
+
+# -- bad keys (issue 14, item 9) -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["order\r\n1", "order\n1", "order\r1", "order\x001", "a\x7fb"])
+async def test_an_idempotency_key_with_control_characters_is_refused_before_sending(
+    mocked: aioresponses, client: openfactura.AsyncOpenfactura, bad: str
+) -> None:
+    with pytest.raises(openfactura.ValidationError) as info:
+        await client.documents.emit(FACTURA, idempotency_key=bad, validate=False)
+    assert info.value.problems[0].field == "idempotency_key"
+    with pytest.raises(openfactura.ValidationError):  # the raw path too
+        await client._request("POST", "/v2/dte/document", json={}, idempotency_key=bad)
+    assert not calls(mocked)

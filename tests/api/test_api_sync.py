@@ -32,13 +32,18 @@ def test_sync_emit_replay_and_warning(
             }
         },
     )
+    # the replay reads the folio it asked for by token (transport branch, issue 14 item 7)
+    mocked.get(
+        f"{API}/document/{TOKEN}/json",
+        payload={"json": {"Encabezado": {"IdDoc": {"Folio": 9}}}, "token": TOKEN},
+    )
     with pytest.warns(OpenfacturaWarning, match="ojo"):
         first = sync_client.documents.emit({"Encabezado": {}}, idempotency_key="k", validate=False)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         again = sync_client.documents.emit({"Encabezado": {}}, idempotency_key="k", validate=False)
     assert first.folio == 9 and not first.replayed
-    assert again.replayed and again.token == TOKEN
+    assert again.replayed and again.token == TOKEN and again.folio == 9
 
 
 def test_sync_reads(mocked: aioresponses, sync_client: openfactura.Openfactura) -> None:

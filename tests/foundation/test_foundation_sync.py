@@ -138,8 +138,6 @@ async def test_the_blocking_client_refuses_a_session_of_another_loop() -> None:
 
 
 def test_calls_in_flight_when_the_client_closes_get_errors_they_can_act_on() -> None:
-    from openfactura._transport import _CancelledOutcomeUnknownError
-
     runner = LoopThread("openfactura-test")
     started = threading.Semaphore(0)
 
@@ -151,8 +149,9 @@ def test_calls_in_flight_when_the_client_closes_get_errors_they_can_act_on() -> 
         started.release()
         try:
             await asyncio.Event().wait()  # until the client closes
-        except asyncio.CancelledError:
-            raise _CancelledOutcomeUnknownError("Cut short.", idempotency_key="k-9") from None
+        except asyncio.CancelledError as exc:
+            # What the transport does: the cancellation stays one, raised from the key.
+            raise exc from openfactura.OutcomeUnknownError("Cut short.", idempotency_key="k-9")
 
     outcomes: dict[str, BaseException] = {}
 

@@ -67,12 +67,14 @@ async def test_latin1_json_still_decodes(mocked: Any, client: openfactura.AsyncO
     assert await client.request("GET", "/v2/dte/organization") == {"giro": "CONSULTORÍA"}
 
 
-async def test_non_json_success_is_a_typed_error(
+async def test_non_json_success_is_a_response_decode_error(
     mocked: Any, client: openfactura.AsyncOpenfactura
 ) -> None:
     mocked.get(ORG, status=200, body=b"<html>maintenance</html>", content_type="text/html")
-    with pytest.raises(openfactura.ServerError, match="not JSON"):
+    with pytest.raises(openfactura.ResponseDecodeError, match="not JSON") as info:
         await client.request("GET", "/v2/dte/organization")
+    assert info.value.status == 200 and info.value.body == "<html>maintenance</html>"
+    assert "retried" not in str(info.value)
 
 
 async def test_proxy_html_502_becomes_server_error_after_retries(
@@ -469,21 +471,30 @@ async def test_emission_not_sent_is_a_connection_error_not_unknown() -> None:
     await c.aclose()
 
 
-async def test_cancelled_emission_carries_the_key(client: openfactura.AsyncOpenfactura) -> None:
+async def test_cancelled_emission_stays_a_cancellation_and_carries_the_key(
+    client: openfactura.AsyncOpenfactura,
+) -> None:
     import asyncio
 
     started = asyncio.Event()
 
-    def slow(url: Any, **kwargs: Any) -> CallbackResult:
+    async def slow(url: Any, **kwargs: Any) -> CallbackResult:
         started.set()
-        raise asyncio.CancelledError
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
 
     with aioresponses() as m:
         m.post(DOC, callback=slow)
-        with pytest.raises(openfactura.OutcomeUnknownError) as info:
-            await client._request("POST", "/v2/dte/document", json={}, idempotency_key="k-3")
-    assert isinstance(info.value, asyncio.CancelledError)
-    assert info.value.idempotency_key == "k-3"
+        task = asyncio.ensure_future(
+            client._request("POST", "/v2/dte/document", json={}, idempotency_key="k-3")
+        )
+        await started.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError) as info:
+            await task
+    assert type(info.value) is asyncio.CancelledError  # asyncio needs exactly this class
+    lost = openfactura.OutcomeUnknownError.find(info.value)
+    assert lost is not None and lost.idempotency_key == "k-3"
 
 
 async def test_4xx_never_retried_even_for_get(
