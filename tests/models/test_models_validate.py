@@ -80,7 +80,7 @@ def test_notas_need_a_referencia() -> None:
         {
             "NroLinRef": 1,
             "TpoDocRef": "33",
-            "FolioRef": "109",
+            "FolioRef": 109,  # as the reference's verified nota sends it
             "FchRef": "2026-09-27",
             "CodRef": 1,
             "RazonRef": "Anula factura",
