@@ -9,8 +9,8 @@ and discount numbering; every amount against the totals engine (never "fixed", o
 reported), on the side the document's prices are on (``MntBruto``/``IndMntNeto``); numbers
 that are not ``Decimal``/``int`` (text, ``bool``, ``float``, ``NaN``); schema lengths and
 decimal digits; ``IndExe`` on the lines of exempt documents; ``Referencia`` on notas; dates
-in order. It never raises on a document it was given: whatever cannot be computed is a
-problem of the field that holds it.
+in order. An amount the totals engine cannot compute is a problem of the field holding it,
+never an exception.
 
 Texts longer than the schema allows are problems by default. :func:`fit_lengths` returns a
 copy cut to the limits, warning with :class:`TruncationWarning` for each cut (Openfactura
@@ -393,6 +393,7 @@ def _check_document(doc: Any) -> Iterator[ErrorDetail]:
     exempt_lines = tipo in EXEMPT_LINE_TYPES
 
     limit = 1000 if boleta else 60
+    export = tipo in EXPORT_TYPES
     if not doc.detalle:
         yield ErrorDetail("Detalle", "Requerido: al menos una línea")
     elif len(doc.detalle) > limit:
@@ -409,7 +410,7 @@ def _check_document(doc: Any) -> Iterator[ErrorDetail]:
             yield ErrorDetail(
                 f"{where}.IndExe", f"Requerido en documentos exentos ({int(tipo)}): 1 (exento)"
             )
-        yield from _positive_line_amounts(line, where)
+        yield from _positive_line_amounts(line, where, export)
     for section, number_field, wire in (
         ("dsc_rcg_global", "nro_lin_dr", "NroLinDR"),
         ("referencia", "nro_lin_ref", "NroLinRef"),
@@ -447,10 +448,11 @@ _LINE_PESOS = (
 """The ``int`` amounts of a line (its Decimal fields are checked with the schema digits)."""
 
 
-def _positive_line_amounts(line: Any, where: str) -> Iterator[ErrorDetail]:
-    """The schema's line amounts: whole pesos as ``int``, quantity and price above 0,
-    discounts above 0, no negative line (a discount larger than the line)."""
-    for name, wire in _LINE_PESOS:
+def _positive_line_amounts(line: Any, where: str, export: bool) -> Iterator[ErrorDetail]:
+    """The schema's line amounts: whole pesos as ``int`` (export lines are in their currency,
+    with decimals), quantity and price above 0, discounts above 0, no negative line (a
+    discount larger than the line)."""
+    for name, wire in () if export else _LINE_PESOS:
         value = getattr(line, name, None)
         if value is not None and (
             value.__class__ is not int or not -INT_CEILING < value < INT_CEILING

@@ -250,7 +250,8 @@ def test_export_totals_keep_decimals() -> None:
         detalle=detalle,
         tpo_moneda="DOLAR USA",
     )
-    assert doc.encabezado.totales.mnt_total == Decimal("37.0368")
+    assert doc.encabezado.totales.mnt_total == Decimal("37.0368")  # 3 × 12.3456
+    assert [p for p in doc.validate() if p.field.startswith("Detalle")] == []  # not pesos
     assert doc.to_wire()["Encabezado"]["Totales"] == {
         "TpoMoneda": "DOLAR USA",
         "MntExe": 37.0368,
