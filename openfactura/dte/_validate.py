@@ -460,18 +460,24 @@ def _positive_line_amounts(line: Any, where: str, export: bool) -> Iterator[Erro
             issue = type_issue(value, "int") or range_issue(value, None)
             if issue is not None:
                 yield ErrorDetail(f"{where}.{wire}", issue)
-    for name, wire in (
-        ("qty_item", "QtyItem"),
-        ("prc_item", "PrcItem"),
-        ("descuento_monto", "DescuentoMonto"),
-        ("recargo_monto", "RecargoMonto"),
-    ):
-        value = getattr(line, name, None)
-        if _is_number(value) and value == 0:
-            yield ErrorDetail(f"{where}.{wire}", "Debe ser mayor que 0 (omítalo si no aplica)")
+    try:
+        for name, wire in _POSITIVE:
+            value = getattr(line, name, None)
+            if value is not None and value == 0 and value.__class__ is not bool:
+                yield ErrorDetail(f"{where}.{wire}", "Debe ser mayor que 0 (omítalo si no aplica)")
+    except ArithmeticError:
+        pass  # a signalling NaN: reported by the field checks
     monto = line.monto_item
-    if _is_number(monto) and monto < 0:
+    if (monto.__class__ is int or (monto.__class__ is Decimal and monto.is_finite())) and monto < 0:
         yield ErrorDetail(f"{where}.MontoItem", f"Valor negativo no permitido: {monto}")
+
+
+_POSITIVE = (
+    ("qty_item", "QtyItem"),
+    ("prc_item", "PrcItem"),
+    ("descuento_monto", "DescuentoMonto"),
+    ("recargo_monto", "RecargoMonto"),
+)
 
 
 def _is_number(value: Any) -> bool:
