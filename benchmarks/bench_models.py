@@ -84,7 +84,7 @@ class PEmisor(pydantic.BaseModel):
     RUTEmisor: str
     RznSoc: str
     GiroEmis: str
-    Acteco: list[int]
+    Acteco: int | list[int]  # one code is sent as a number
     CdgSIISucur: str | None = None
     DirOrigen: str | None = None
     CmnaOrigen: str | None = None
@@ -140,7 +140,7 @@ class MEmisor(msgspec.Struct, omit_defaults=True):
     RUTEmisor: str
     RznSoc: str
     GiroEmis: str
-    Acteco: list[int]
+    Acteco: int | list[int]  # one code is sent as a number
     CdgSIISucur: str | None = None
     DirOrigen: str | None = None
     CmnaOrigen: str | None = None

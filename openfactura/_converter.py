@@ -11,6 +11,10 @@ factories (generated once per class and cached by cattrs):
   collects every key it does not know and writes them back on output;
 * **dates** travel as ``YYYY-MM-DD``; **Decimal** is read from numbers or strings and written
   as a JSON number with exactly its digits; **bytes** travel as base64;
+* **the verified examples' shapes** are written (tolerant reader, strict writer): numbers the
+  API wants as text (``TasaIVA: "19"``), a one-code ``Acteco`` as a number (``479100``; a
+  list for 2-4 codes), a folio of digits in ``FolioRef`` as a number (``109``); every
+  shape is read back;
 * **errors** from cattrs become :class:`openfactura.ValidationError` with ``$.path`` lines,
   never a raw exception group.
 
@@ -28,6 +32,7 @@ import binascii
 import datetime as dt
 import enum
 import math
+import re
 import types
 import typing
 from collections.abc import Callable
@@ -40,7 +45,7 @@ from cattrs.cols import list_structure_factory
 from cattrs.gen import make_dict_structure_fn, override
 
 from ._exceptions import ValidationError
-from ._fields import AS_TEXT, EXTRA, wire_name
+from ._fields import AS_TEXT, EXTRA, FOLIO_NUMBER, ONE_OR_LIST, wire_name
 from ._rut import Rut
 
 __all__ = ["converter", "structure", "unstructure"]
@@ -126,6 +131,20 @@ def _unstructure_decimal(value: Decimal | int) -> int | float:
     if Decimal(repr(as_float)) != value:
         raise ValueError(f"{value} has more digits than a JSON number can carry exactly")
     return as_float
+
+
+def _unstructure_int(value: Any) -> int:
+    """A DTE's ``int`` field: an ``int`` (an IntEnum becomes its value), or a whole Decimal.
+
+    ``bool``, text and ``float`` are refused rather than sent as ``true``/``"100"``/``1.5``.
+    """
+    if isinstance(value, bool):
+        raise TypeError(f"expected an integer, got {value!r}")
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    raise TypeError(f"expected an integer, got {type(value).__name__} {value!r}")
 
 
 def _structure_int(value: Any, _: type) -> int:
@@ -270,6 +289,30 @@ def _number_text(value: Any) -> Any:
         return format(value.normalize(), "f")
     if isinstance(value, int) and not isinstance(value, bool):
         return str(int(value))  # int(): an IntEnum such as TipoDTE.FACTURA writes "33"
+    return value
+
+
+def _one_or_list(value: Any) -> Any:
+    """A list written as its only element when it has one (``Acteco: 479100``)."""
+    if isinstance(value, (list, tuple)):
+        return value[0] if len(value) == 1 else list(value)
+    return value
+
+
+_PLAIN_FOLIO = re.compile(r"0|[1-9][0-9]{0,9}")
+"""A folio the SII's ``FolioType`` can hold: digits, no leading zero, at most 10."""
+
+
+def _folio_number(value: Any) -> Any:
+    """A text folio written as a JSON number when it is a plain folio (``"109"`` -> ``109``).
+
+    The XSD types ``FolioRef`` as text (up to 18 characters, so that non-tax references such
+    as a purchase order ``"OC-2231"`` fit), but the API's verified nota de crédito sends
+    ``"FolioRef": 109``. Anything a number would change (leading zeros, letters, more than
+    10 digits) stays text.
+    """
+    if isinstance(value, str) and _PLAIN_FOLIO.fullmatch(value):
+        return int(value)
     return value
 
 
@@ -474,10 +517,17 @@ def _class_hook(cls: Any) -> Callable[[Any], Any]:
     return nested
 
 
-def _field_hook(field: attrs.Attribute[Any]) -> Any:
-    """The unstructure hook of one field's value (None: the value is JSON as it is)."""
+def _field_hook(field: attrs.Attribute[Any], strict_int: bool = False) -> Any:
+    """The unstructure hook of one field's value (None: the value is JSON as it is).
+
+    ``strict_int`` (the DTE models) checks ``int`` fields with :func:`_unstructure_int`.
+    """
     if field.metadata.get(AS_TEXT):
         return _number_text
+    if field.metadata.get(ONE_OR_LIST):
+        return _one_or_list
+    if field.metadata.get(FOLIO_NUMBER):
+        return _folio_number
     if _enum_of(field.type) is not None:
         return _unstructure_enum
     type_: Any = field.type
@@ -486,6 +536,8 @@ def _field_hook(field: attrs.Attribute[Any]) -> Any:
         rest = [a for a in args if a is not type(None)]
         if len(rest) == 1:
             type_ = rest[0]
+    if type_ is int and strict_int:
+        return _unstructure_int
     if type_ in _PLAIN:
         return None
     if typing.get_origin(type_) is list:
@@ -515,12 +567,16 @@ def _make_unstructure(cls: type) -> Any:
     extra = _extra_field(cls)
     lines = ["def unstructure(obj):", "    out = {}"]
     env: dict[str, Any] = {}
+    strict_int = cls.__module__.startswith("openfactura.dte")
     for index, field in enumerate(attrs.fields(cls)):
         if extra is not None and field.name == extra.name:
             continue
-        hook = _field_hook(field)
+        hook = _field_hook(field, strict_int)
         value = "v"
-        if hook is _unstructure_decimal:  # its two common cases inline (see that function)
+        if hook is _unstructure_int:  # the common case (an int) inline
+            env[f"h{index}"] = hook
+            value = f"v if v.__class__ is int else h{index}(v)"
+        elif hook is _unstructure_decimal:  # its two common cases inline (see that function)
             env["Decimal"], env["MICRO"], env[f"h{index}"] = Decimal, _MICRO, hook
             value = (
                 f"(int(v) if v == v.to_integral_value() else float(v) "

@@ -22,7 +22,9 @@ __all__ = [
     "AS_TEXT",
     "DIGITS",
     "EXTRA",
+    "FOLIO_NUMBER",
     "MAX_LENGTH",
+    "ONE_OR_LIST",
     "WIRE",
     "code_text",
     "extra_field",
@@ -35,6 +37,8 @@ EXTRA = "openfactura.extra"
 MAX_LENGTH = "openfactura.max_length"
 DIGITS = "openfactura.digits"
 AS_TEXT = "openfactura.as_text"
+ONE_OR_LIST = "openfactura.one_or_list"
+FOLIO_NUMBER = "openfactura.folio_number"
 
 
 def wire(
@@ -48,12 +52,18 @@ def wire(
     max_length: int | None = None,
     digits: tuple[int, int] | None = None,
     as_text: bool = False,
+    one_or_list: bool = False,
+    folio_number: bool = False,
 ) -> Any:
     """An attrs field whose JSON/XML name is ``name`` (exactly as the API spells it).
 
     Schema facts used by local validation travel in the metadata too: ``max_length``
     (characters), ``digits`` (``(integer digits, fraction digits)`` of a decimal) and
     ``as_text`` (a number written on the wire as a JSON string, like ``TasaIVA: "19"``).
+    Wire shapes of the verified examples: ``one_or_list`` (a list written as its only
+    element when it has one, like ``Acteco: 479100``, and as a list of 2 or more) and
+    ``folio_number`` (a text folio written as a JSON number when it is a plain folio of
+    digits, like ``FolioRef: 109``, and as text otherwise).
     """
     metadata: dict[str, Any] = {WIRE: name}
     if doc is not None:
@@ -64,6 +74,10 @@ def wire(
         metadata[DIGITS] = digits
     if as_text:
         metadata[AS_TEXT] = True
+    if one_or_list:
+        metadata[ONE_OR_LIST] = True
+    if folio_number:
+        metadata[FOLIO_NUMBER] = True
     if factory is not None:
         return attrs.field(
             factory=factory, metadata=metadata, converter=converter, validator=validator

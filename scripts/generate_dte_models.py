@@ -91,6 +91,12 @@ PRODUCED = {"TED", "TmstFirma"}
 AS_TEXT = {"TasaIVA", "CdgSIISucur"}  # as the verified API examples send them
 # DTE types written as text ("33"): a TipoDTE or an int given in Python becomes text.
 CODE_TEXT = {"TpoDocRef", "TpoDocLiq"}
+# Lists written as their only element when they have one (the verified examples send
+# ``"Acteco": 479100``), as a list of 2 or more.
+ONE_OR_LIST = {"Acteco"}
+# Text folios written as a JSON number when they are plain folios of digits (the verified
+# nota de crédito sends ``"FolioRef": 109``); an int given in Python is kept as text.
+FOLIO_NUMBER = {"FolioRef"}
 
 # Elements Openfactura accepts that the SII schema of a family lacks: (family, parent) ->
 # [(name, after sibling, python type, doc)].
@@ -387,7 +393,7 @@ def field_code(child: Node) -> list[str]:
     if child.children is None:
         if simple.type_name == "RUTType":
             kwargs.append("converter=normalize_rut_text")
-        if child.name in CODE_TEXT:
+        if child.name in CODE_TEXT | FOLIO_NUMBER:
             kwargs.append("converter=code_text")
         if simple.max_length and child.py == "str":
             kwargs.append(f"max_length={simple.max_length}")
@@ -396,6 +402,10 @@ def field_code(child: Node) -> list[str]:
             kwargs.append(f"digits=({simple.total_digits - fraction}, {fraction})")
         if child.name in AS_TEXT:
             kwargs.append("as_text=True")
+        if child.name in FOLIO_NUMBER:
+            kwargs.append("folio_number=True")
+    if child.name in ONE_OR_LIST:
+        kwargs.append("one_or_list=True")
     call = f'wire("{wire_name}"' + "".join(f", {k}" for k in kwargs) + ")"
     line = f"    {py_name}: {annotation} = {call}"
     if len(line) > 100:
@@ -419,6 +429,11 @@ def docstring(child: Node) -> list[str]:
             notes.append('Sent as text, e.g. ``"19"``.')
         if child.name in CODE_TEXT:
             notes.append('A :class:`TipoDTE` or an int is accepted and sent as text (``"33"``).')
+        if child.name in FOLIO_NUMBER:
+            notes.append(
+                "An int is accepted; a plain folio of digits is sent as a number (``109``), "
+                'any other text as text (``"OC-2231"``, ``"00109"``).'
+            )
         if simple.codes and child.py in ("str", "int"):
             codes = ", ".join(
                 f"{v}" + (f" = {d.rstrip('.')}" if d else "") for v, d in simple.codes
@@ -426,6 +441,8 @@ def docstring(child: Node) -> list[str]:
             notes.append(f"Codes: {codes}.")
     if child.repeated:
         notes.append(f"Up to {child.max_occurs} entries." if child.max_occurs else "Repeated.")
+    if child.name in ONE_OR_LIST:
+        notes.append("Sent as a number when there is one (``479100``), as a list for more.")
     if child.name in COMPUTED:
         notes.append("Filled in by ``build()``.")
     if child.name in PRODUCED:

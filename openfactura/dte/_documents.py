@@ -61,7 +61,15 @@ from ._elements import (
     Transporte,
 )
 from ._enums import FmaPago, IndServicio, TipoDTE
-from ._totals import EXPORT_TYPES, compute_totals, with_line_amounts
+from ._numbers import number_problems, unwritable
+from ._totals import (
+    BOLETA_TYPES,
+    EXEMPT_LINE_TYPES,
+    EXPORT_TYPES,
+    compute_totals,
+    gross_prices_of,
+    with_line_amounts,
+)
 
 __all__ = [
     "DOCUMENT_CLASSES",
@@ -97,8 +105,15 @@ class Document:
     TIPO: ClassVar[TipoDTE]
 
     def to_wire(self) -> dict[str, Any]:
-        """The ``dte`` object of the emission body: wire names, SII order, no ``None``."""
-        out: dict[str, Any] = unstructure(self)
+        """The ``dte`` object of the emission body: wire names, SII order, no ``None``.
+
+        :class:`~openfactura.ValidationError` naming the field when a value cannot be
+        written (text or ``float`` for an amount, ``NaN``...).
+        """
+        try:
+            out: dict[str, Any] = unstructure(self)
+        except (TypeError, ValueError, ArithmeticError) as exc:
+            raise unwritable(self, exc) from None
         return out
 
     @classmethod
@@ -118,21 +133,37 @@ class Document:
 
 
 def _recompute(doc: D, *, iva_exceptional: bool = False, **options: Any) -> D:
-    export = doc.TIPO in EXPORT_TYPES
+    """``doc`` with its lines and totals computed; ValidationError naming every number
+    field the arithmetic cannot use (``NaN``, ``True``, text, ``1e30``...)."""
+    problems = number_problems(doc)
+    if problems:
+        raise ValidationError(
+            f"The {type(doc).__name__} has {len(problems)} amount(s) that cannot be used",
+            problems,
+        )
+    tipo = doc.TIPO
+    export = tipo in EXPORT_TYPES
     fields: Any = doc
-    detalle = with_line_amounts(fields.detalle, export=export)
     encabezado = fields.encabezado
     if export:
         options.setdefault("tpo_moneda", encabezado.totales.tpo_moneda)
-    elif "saldo_anterior" not in options:
-        options["saldo_anterior"] = encabezado.totales.saldo_anterior
-    totales: Any = compute_totals(
-        doc.TIPO,
-        detalle,
-        getattr(doc, "dsc_rcg_global", ()),
-        iva_exceptional=iva_exceptional,
-        **options,
-    )
+    else:
+        options["gross_prices"] = gross_prices_of(tipo, encabezado.id_doc)
+        if "saldo_anterior" not in options:
+            options["saldo_anterior"] = encabezado.totales.saldo_anterior
+    try:
+        detalle = with_line_amounts(fields.detalle, export=export, exempt=tipo in EXEMPT_LINE_TYPES)
+        totales: Any = compute_totals(
+            tipo,
+            detalle,
+            getattr(doc, "dsc_rcg_global", ()),
+            iva_exceptional=iva_exceptional,
+            **options,
+        )
+    except ValidationError:
+        raise
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        raise unwritable(doc, exc) from None
     comisiones = getattr(fields, "comisiones", None)
     if comisiones:  # a liquidación: the SII wants the commissions' sums in Totales too
         totales = attrs.evolve(
@@ -171,6 +202,39 @@ def _id_doc(
     return id_doc_cls(tipo_dte=cls.TIPO, folio=0, fch_emis=fch_emis or dt.date.today(), **id_doc)
 
 
+_BOLETA_REFERENCES = frozenset({"39", "41"})
+_NOTA_TYPES = frozenset({TipoDTE.NOTA_DEBITO, TipoDTE.NOTA_CREDITO})
+
+
+def _price_flags(
+    tipo: TipoDTE,
+    gross_prices: bool | None,
+    referencia: Sequence[Any],
+    id_doc: dict[str, Any],
+) -> None:
+    """Set ``IdDoc.MntBruto`` (facturas, notas, guías) or ``IdDoc.IndMntNeto`` (boletas)
+    in ``id_doc`` from ``build(gross_prices=...)``.
+
+    ``None`` keeps the type's default: gross for boletas, net for the rest, except a nota
+    that refers to a boleta (``TpoDocRef`` 39 or 41), whose lines are the boleta's gross
+    prices. ``mnt_bruto=True`` given as an ``IdDoc`` field is read as ``MntBruto: 1``.
+    """
+    if tipo in BOLETA_TYPES:
+        if gross_prices is not None:
+            id_doc["ind_mnt_neto"] = None if gross_prices else 2
+        return
+    if gross_prices is None and tipo in _NOTA_TYPES:
+        refs = {str(getattr(ref, "tpo_doc_ref", "")) for ref in referencia}
+        if refs & _BOLETA_REFERENCES and "mnt_bruto" not in id_doc:
+            gross_prices = True
+    if gross_prices is not None:
+        id_doc["mnt_bruto"] = 1 if gross_prices else None
+    elif id_doc.get("mnt_bruto") is True:
+        id_doc["mnt_bruto"] = 1
+    elif id_doc.get("mnt_bruto") is False:
+        id_doc["mnt_bruto"] = None
+
+
 class _DTEBuild(Document):
     """``build()`` for facturas, notas, guías and facturas de compra (net lines)."""
 
@@ -192,6 +256,7 @@ class _DTEBuild(Document):
         otra_moneda: OtraMoneda | None = None,
         rut_mandante: str | None = None,
         rut_solicita: str | None = None,
+        gross_prices: bool | None = None,
         iva_exceptional: bool = False,
         tax_rates: Mapping[str, Decimal] | None = None,
         impto_reten: Sequence[ImptoReten] | None = None,
@@ -205,9 +270,17 @@ class _DTEBuild(Document):
         ``IdDoc`` field goes in by its Python name (``tpo_tran_venta=1``,
         ``ind_traslado=IndTraslado.VENTA``...). ``iva_exceptional=True`` is the ARTESANO
         regime: remember to send ``ivaExceptional: ["ARTESANO"]`` with the emission.
+
+        ``gross_prices=True`` says the line prices include IVA (``IdDoc.MntBruto: 1``): the
+        totals are then split from the gross sum (``MntNeto = round(gross / 1.19)``, ``IVA``
+        the rest). Left out, a nota (56, 61) whose ``Referencia`` is a boleta (39, 41) is
+        gross, everything else net. FacturaExenta lines get ``IndExe: 1``. A number that
+        cannot be computed (``NaN``, ``True``, text, ``1e30``) raises
+        :class:`~openfactura.ValidationError` naming its field.
         """
         if fma_pago is not None:
             id_doc["fma_pago"] = fma_pago
+        _price_flags(cls.TIPO, gross_prices, referencia, id_doc)
         doc = cls(  # type: ignore[call-arg]
             encabezado=Encabezado(
                 id_doc=_id_doc(cls, IdDoc, fch_emis, id_doc),
@@ -388,11 +461,18 @@ class _BoletaBuild(Document):
         referencia: Sequence[BoletaReferencia] = (),
         dsc_rcg_global: Sequence[DscRcgGlobal] = (),
         sub_tot_info: Sequence[BoletaSubTotInfo] = (),
+        gross_prices: bool | None = None,
         iva_exceptional: bool = False,
         saldo_anterior: int | None = None,
         **id_doc: Any,
     ) -> D:
-        """Assemble a boleta; the receptor defaults to the anonymous consumer ``66666666-6``."""
+        """Assemble a boleta; the receptor defaults to the anonymous consumer ``66666666-6``.
+
+        Boleta lines are gross (IVA included); ``gross_prices=False`` says they are net
+        (``IdDoc.IndMntNeto: 2``): ``IVA = round(MntNeto × 19 %)`` goes on top. BoletaExenta
+        lines get ``IndExe: 1``.
+        """
+        _price_flags(cls.TIPO, gross_prices, referencia, id_doc)
         doc = cls(  # type: ignore[call-arg]
             encabezado=BoletaEncabezado(
                 id_doc=_id_doc(

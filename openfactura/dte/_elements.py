@@ -236,9 +236,9 @@ class Emisor:
     """``CorreoEmisor``: Correo Elect. de contacto en empresa del receptor. At most 80
     characters.
     """
-    acteco: list[int] = wire("Acteco")
+    acteco: list[int] = wire("Acteco", one_or_list=True)
     """``Acteco``: Codigo de Actividad Economica del Emisor Relevante para el DTE. Up to 4
-    entries.
+    entries. Sent as a number when there is one (``479100``), as a list for more.
     """
     guia_export: GuiaExport | None = wire("GuiaExport", default=None)
     """``GuiaExport``: Emisor de una Guía de despacho para Exportación."""
@@ -942,8 +942,11 @@ class Referencia:
     """``IndGlobal``: Indica que se esta Referenciando un Conjunto de Documentos. Codes: 1 = El
     Documento hace Referencia a un Conjunto de Documentos Tributarios del Mismo Tipo.
     """
-    folio_ref: str = wire("FolioRef", max_length=18)
-    """``FolioRef``: Folio del Documento de Referencia. At most 18 characters."""
+    folio_ref: str = wire("FolioRef", converter=code_text, max_length=18, folio_number=True)
+    """``FolioRef``: Folio del Documento de Referencia. At most 18 characters. An int is
+    accepted; a plain folio of digits is sent as a number (``109``), any other text as text
+    (``"OC-2231"``, ``"00109"``).
+    """
     rut_otr: str | None = wire("RUTOtr", default=None, converter=normalize_rut_text, max_length=10)
     """``RUTOtr``: RUT Otro Contribuyente. A RUT; a :class:`~openfactura.Rut` is accepted. At
     most 10 characters.
@@ -1310,9 +1313,9 @@ class ExportEmisor:
     """``CorreoEmisor``: Correo Elect. de contacto en empresa del receptor. At most 80
     characters.
     """
-    acteco: list[int] = wire("Acteco")
+    acteco: list[int] = wire("Acteco", one_or_list=True)
     """``Acteco``: Codigo de Actividad Economica del Emisor Relevante para el DTE. Up to 4
-    entries.
+    entries. Sent as a number when there is one (``479100``), as a list for more.
     """
     sucursal: str | None = wire("Sucursal", default=None, max_length=20)
     """``Sucursal``: Sucursal que Emite el DTE. At most 20 characters."""
@@ -1515,8 +1518,11 @@ class ExportReferencia:
     """``IndGlobal``: Indica que se esta Referenciando un Conjunto de Documentos. Codes: 1 = El
     Documento hace Referencia a un Conjunto de Documentos Tributarios del Mismo Tipo.
     """
-    folio_ref: str = wire("FolioRef", max_length=18)
-    """``FolioRef``: Folio del Documento de Referencia. At most 18 characters."""
+    folio_ref: str = wire("FolioRef", converter=code_text, max_length=18, folio_number=True)
+    """``FolioRef``: Folio del Documento de Referencia. At most 18 characters. An int is
+    accepted; a plain folio of digits is sent as a number (``109``), any other text as text
+    (``"OC-2231"``, ``"00109"``).
+    """
     rut_otr: str | None = wire("RUTOtr", default=None, converter=normalize_rut_text, max_length=10)
     """``RUTOtr``: RUT Otro Contribuyente. A RUT; a :class:`~openfactura.Rut` is accepted. At
     most 10 characters.
@@ -1870,8 +1876,17 @@ class BoletaReferencia:
     """``TpoDocRef``: Tipo Documento de referencia. At most 3 characters. A :class:`TipoDTE` or
     an int is accepted and sent as text (``"33"``).
     """
-    folio_ref: str | None = wire("FolioRef", default=None, max_length=18)
-    """``FolioRef``: Folio de Referencia. At most 18 characters."""
+    folio_ref: str | None = wire(
+        "FolioRef",
+        default=None,
+        converter=code_text,
+        max_length=18,
+        folio_number=True,
+    )
+    """``FolioRef``: Folio de Referencia. At most 18 characters. An int is accepted; a plain
+    folio of digits is sent as a number (``109``), any other text as text (``"OC-2231"``,
+    ``"00109"``).
+    """
     cod_ref: CodRef | None = wire("CodRef", default=None)
     """``CodRef``: Codigo Interno del Tipo de Referencia."""
     razon_ref: str | None = wire("RazonRef", default=None, max_length=90)

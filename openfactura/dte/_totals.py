@@ -17,6 +17,15 @@ Openfactura recomputes every amount and refuses a document whose totals differ (
    MontoNF`` and ``VlrPagar = TotalPeriodo + SaldoAnterior``;
 4. ``ivaExceptional: ["ARTESANO"]`` makes ``IVA`` 0.
 
+Which side the line prices are on is the document's own flag: a factura, nota or guía with
+``IdDoc.MntBruto = 1`` has **gross** lines (IVA included) and is totalled like a boleta
+from the gross sum (discounts and surcharges on the gross side too): ``MntNeto =
+round(gross affected / 1.19)``, ``IVA = gross affected − MntNeto``, ``MntTotal = gross
+affected + MntExe``. A boleta with ``IdDoc.IndMntNeto = 2`` has **net** lines and is
+totalled like a factura (``IVA = round(MntNeto × 19 %)``, ``MntTotal = MntNeto + IVA +
+MntExe``). Gross lines cannot carry additional or retained taxes (their gross would hide
+several rates): such a document is refused.
+
 Lines with ``IndExe`` 3, 4 or 5 (deposits, not a sale, item to deduct) are left out of every
 total. Export documents (110-112) total their lines, all exempt, in their currency with 4
 decimals.
@@ -36,6 +45,7 @@ from typing import Any
 
 import attrs
 
+from .._exceptions import ValidationError
 from ._elements import BoletaTotales, ExportTotales, ImptoReten, Totales
 from ._enums import IndExe, IndExeDR, TipoDTE, TpoMov, TpoValor
 
@@ -46,6 +56,7 @@ __all__ = [
     "RETAINED_TAX_CODES",
     "TAX_RATES",
     "compute_totals",
+    "gross_prices_of",
     "line_amount",
     "round_clp",
 ]
@@ -62,6 +73,8 @@ EXPORT_TYPES = frozenset(
     }
 )
 EXEMPT_TYPES = frozenset({TipoDTE.FACTURA_EXENTA, TipoDTE.BOLETA_EXENTA}) | EXPORT_TYPES
+EXEMPT_LINE_TYPES = frozenset({TipoDTE.FACTURA_EXENTA, TipoDTE.BOLETA_EXENTA})
+"""Exempt documents whose every line carries ``IndExe: 1`` on the wire (reference §3.3)."""
 
 TAX_RATES: Mapping[str, Decimal] = {
     "15": Decimal(19),  # IVA retenido total (factura de compra)
@@ -88,6 +101,24 @@ RETAINED_TAX_CODES = frozenset(
 _HUNDRED = Decimal(100)
 _ONE = Decimal(1)
 _CENT4 = Decimal("0.0001")
+
+
+def gross_prices_of(tipo: TipoDTE | int, id_doc: Any) -> bool:
+    """Whether the lines of a document of type ``tipo`` with this ``IdDoc`` are gross.
+
+    Boletas are gross unless ``IndMntNeto`` is 2; every other type is net unless
+    ``MntBruto`` is 1.
+    """
+    if tipo in BOLETA_TYPES:
+        return getattr(id_doc, "ind_mnt_neto", None) != 2
+    return getattr(id_doc, "mnt_bruto", None) == 1
+
+
+def _net_of_gross(gross: Any, iva_exceptional: bool) -> int:
+    """``MntNeto`` of a gross affected sum: ``round(gross / (1 + 19/100))``, half up."""
+    if iva_exceptional:
+        return int(gross)
+    return round_clp(Decimal(gross) * _HUNDRED / (_HUNDRED + IVA_RATE))
 
 
 def round_clp(value: Decimal | int) -> int:
@@ -181,6 +212,7 @@ def compute_totals(
     detalle: Sequence[Any],
     dsc_rcg_global: Sequence[Any] = (),
     *,
+    gross_prices: bool | None = None,
     iva_exceptional: bool = False,
     tax_rates: Mapping[str, Decimal] | None = None,
     impto_reten: Sequence[ImptoReten] | None = None,
@@ -189,13 +221,18 @@ def compute_totals(
 ) -> Totales | BoletaTotales | ExportTotales:
     """Compute the ``Totales`` of a document of type ``tipo`` from its lines.
 
-    ``tax_rates`` (percent by ``CodImpAdic`` code) completes :data:`TAX_RATES` for lines
-    with additional or retained taxes; ``impto_reten`` uses given ``ImptoReten`` entries
-    instead of computing them. ``iva_exceptional`` is the ARTESANO regime (IVA 0).
-    Returns the totals class of the document's family.
+    ``gross_prices`` says whether the line prices include IVA (``None``: the type's default,
+    gross for boletas, net for the rest; see :func:`gross_prices_of`). ``tax_rates``
+    (percent by ``CodImpAdic`` code) completes :data:`TAX_RATES` for lines with additional
+    or retained taxes; ``impto_reten`` uses given ``ImptoReten`` entries instead of
+    computing them. ``iva_exceptional`` is the ARTESANO regime (IVA 0). Returns the totals
+    class of the document's family; :class:`~openfactura.ValidationError` for a tax code
+    without a known rate, or for taxes on gross lines.
     """
     tipo = TipoDTE(tipo)
     export = tipo in EXPORT_TYPES
+    boleta = tipo in BOLETA_TYPES
+    gross = boleta if gross_prices is None else gross_prices
     zero: Any = Decimal(0) if export else 0
     sums: dict[str, Any] = {"afecto": zero, "exe": zero, "nf": zero, "skip": zero}
     tax_bases: dict[str, Any] = {}
@@ -212,15 +249,19 @@ def compute_totals(
         exe = adjusted["exe"] + adjusted["afecto"]
         return ExportTotales(tpo_moneda=tpo_moneda, mnt_exe=exe, mnt_total=exe)
 
-    if tipo in BOLETA_TYPES:
+    if boleta:
         exe = adjusted["exe"]
         total = adjusted["afecto"] + exe
         neto: int | None = None
         iva: int | None = None
         if tipo == TipoDTE.BOLETA and adjusted["afecto"]:
-            gross = adjusted["afecto"]
-            neto = gross if iva_exceptional else round_clp(Decimal(gross) / Decimal("1.19"))
-            iva = gross - neto
+            if gross:
+                neto = _net_of_gross(adjusted["afecto"], iva_exceptional)
+                iva = adjusted["afecto"] - neto
+            else:  # IndMntNeto 2: net lines, IVA on top
+                neto = adjusted["afecto"]
+                iva = 0 if iva_exceptional else round_clp(Decimal(neto) * IVA_RATE / _HUNDRED)
+                total = neto + iva + exe
         nf = adjusted["nf"] or None
         periodo = total + (nf or 0)
         return BoletaTotales(
@@ -235,16 +276,39 @@ def compute_totals(
         )
 
     exe = adjusted["exe"]
-    neto = adjusted["afecto"] if tipo not in EXEMPT_TYPES else 0
-    has_afecto = bool(neto) or any(_category(ln, tipo) == "afecto" for ln in detalle)
-    iva = 0 if iva_exceptional else round_clp(Decimal(neto) * IVA_RATE / _HUNDRED)
+    afecto = adjusted["afecto"] if tipo not in EXEMPT_TYPES else 0
+    has_afecto = bool(afecto) or any(_category(ln, tipo) == "afecto" for ln in detalle)
+    if gross:
+        if tax_bases or impto_reten:
+            raise ValidationError(
+                "Gross line prices cannot carry additional or retained taxes",
+                [
+                    (
+                        "Encabezado.IdDoc.MntBruto",
+                        "Montos brutos con impuestos adicionales o retenidos: informe las "
+                        "líneas en neto",
+                    )
+                ],
+            )
+        neto = _net_of_gross(afecto, iva_exceptional)
+        iva = afecto - neto
+    else:
+        neto = afecto
+        iva = 0 if iva_exceptional else round_clp(Decimal(neto) * IVA_RATE / _HUNDRED)
     if impto_reten is None:
         rates = {**TAX_RATES, **(tax_rates or {})}
         taxes = []
         for code, base in tax_bases.items():
             if code not in rates:
-                raise ValueError(
-                    f"no rate known for tax code {code}: pass tax_rates={{'{code}': Decimal(...)}}"
+                raise ValidationError(
+                    f"No rate known for tax code {code}",
+                    [
+                        (
+                            "Encabezado.Totales.ImptoReten",
+                            f"no rate known for tax code {code}: pass "
+                            f"tax_rates={{'{code}': Decimal(...)}}",
+                        )
+                    ],
                 )
             taxes.append(
                 ImptoReten(
@@ -270,16 +334,22 @@ def compute_totals(
     )
 
 
-def with_line_amounts(detalle: Sequence[Any], *, export: bool = False) -> list[Any]:
+def with_line_amounts(
+    detalle: Sequence[Any], *, export: bool = False, exempt: bool = False
+) -> list[Any]:
     """Lines numbered 1..n with ``MontoItem`` (and percentage discount amounts) filled in.
 
-    Values the caller already gave are kept as they are (``validate()`` checks them).
+    ``exempt`` (documents 34 and 41) marks every line without an ``IndExe`` as exempt
+    (``IndExe: 1``). Values the caller already gave are kept as they are (``validate()``
+    checks them).
     """
     out = []
     for number, line in enumerate(detalle, start=1):
         changes: dict[str, Any] = {}
         if line.nro_lin_det is None:
             changes["nro_lin_det"] = number
+        if exempt and line.ind_exe is None:
+            changes["ind_exe"] = IndExe.EXENTO
         parts = line_parts(line, export=export)
         if parts is not None:
             _base, discount, surcharge = parts

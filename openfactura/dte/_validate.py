@@ -6,7 +6,11 @@ the API's ``details``: ``("Encabezado.Totales.MntNeto", "Monto erróneo : 1000 (
 
 Checks: RUT check digits; required fields per document type; ``Folio`` 0; line, reference
 and discount numbering; every amount against the totals engine (never "fixed", only
-reported); schema lengths and decimal digits; ``Referencia`` on notas; dates in order.
+reported), on the side the document's prices are on (``MntBruto``/``IndMntNeto``); numbers
+that are not ``Decimal``/``int`` (text, ``bool``, ``float``, ``NaN``); schema lengths and
+decimal digits; ``IndExe`` on the lines of exempt documents; ``Referencia`` on notas; dates
+in order. An amount the totals engine cannot compute is a problem of the field holding it,
+never an exception.
 
 Texts longer than the schema allows are problems by default. :func:`fit_lengths` returns a
 copy cut to the limits, warning with :class:`TruncationWarning` for each cut (Openfactura
@@ -40,7 +44,15 @@ from .._fields import DIGITS, EXTRA, MAX_LENGTH, wire_name
 from .._rut import Rut, normalize_rut_text
 from ._documents import Document, from_wire
 from ._enums import TipoDTE
-from ._totals import BOLETA_TYPES, EXPORT_TYPES, compute_totals, line_amount
+from ._numbers import INT_CEILING, number_problems, range_issue, type_issue
+from ._totals import (
+    BOLETA_TYPES,
+    EXEMPT_LINE_TYPES,
+    EXPORT_TYPES,
+    compute_totals,
+    gross_prices_of,
+    line_amount,
+)
 
 __all__ = ["TruncationWarning", "ensure_valid", "fit_lengths", "validate"]
 
@@ -78,8 +90,20 @@ def validate(
     problems: list[ErrorDetail] = []
     _check_fields(doc, "", problems)
     problems.extend(_check_document(doc))
-    problems.extend(_check_amounts(doc, iva_exceptional))
-    problems.extend(_check_commission_totals(doc))
+    try:
+        problems.extend(_check_amounts(doc, iva_exceptional))
+        problems.extend(_check_commission_totals(doc))
+    except ValidationError as exc:
+        problems.extend(exc.problems)
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        # A number the arithmetic cannot use: name its field (once) instead of raising.
+        seen = {p.field for p in problems}
+        found = number_problems(doc)
+        problems.extend(p for p in found if p.field not in seen)
+        if not found:
+            problems.append(
+                ErrorDetail("Encabezado.Totales", f"No se pueden calcular los montos: {exc}")
+            )
     return problems
 
 
@@ -277,12 +301,13 @@ def _check_value(
     if check.limit and isinstance(value, str) and len(value) > check.limit:
         issue = f"Largo máximo {check.limit} caracteres (tiene {len(value)})"
         out.append(ErrorDetail(_join(path, check.wire) + index, issue))
-    if check.digits and isinstance(value, float):
-        issue = f"Debe ser Decimal, no float: escriba Decimal('{value!r}')"
-        out.append(ErrorDetail(_join(path, check.wire) + index, issue))
-    if check.ceiling is not None and check.digits and isinstance(value, (Decimal, int)):
+    if check.digits:
         where = _join(path, check.wire) + index
-        out.extend(_check_digits(where, Decimal(value), check.digits))
+        wrong_type = type_issue(value, "dec")
+        if wrong_type is not None:
+            out.append(ErrorDetail(where, wrong_type))
+        elif check.ceiling is not None:
+            out.extend(_check_digits(where, Decimal(value), check.digits))
 
 
 def _rut_issue(value: Any) -> str:
@@ -355,8 +380,20 @@ def _check_document(doc: Any) -> Iterator[ErrorDetail]:
         yield from _check_cod_ref(doc)
     if tipo == TipoDTE.LIQUIDACION_FACTURA and not doc.comisiones:
         yield ErrorDetail("Comisiones", "Requeridas en liquidaciones-factura (43)")
+    mnt_bruto = getattr(id_doc, "mnt_bruto", None)
+    if mnt_bruto is not None and (mnt_bruto.__class__ is not int or mnt_bruto != 1):
+        yield ErrorDetail(
+            "Encabezado.IdDoc.MntBruto", f"Debe ser 1 u omitirse (tiene {mnt_bruto!r})"
+        )
+    ind_mnt_neto = getattr(id_doc, "ind_mnt_neto", None)
+    if ind_mnt_neto is not None and (ind_mnt_neto.__class__ is not int or ind_mnt_neto != 2):
+        yield ErrorDetail(
+            "Encabezado.IdDoc.IndMntNeto", f"Debe ser 2 u omitirse (tiene {ind_mnt_neto!r})"
+        )
+    exempt_lines = tipo in EXEMPT_LINE_TYPES
 
     limit = 1000 if boleta else 60
+    export = tipo in EXPORT_TYPES
     if not doc.detalle:
         yield ErrorDetail("Detalle", "Requerido: al menos una línea")
     elif len(doc.detalle) > limit:
@@ -369,7 +406,11 @@ def _check_document(doc: Any) -> Iterator[ErrorDetail]:
             yield ErrorDetail(f"{where}.MontoItem", "Requerido")
         if not line.nmb_item:
             yield ErrorDetail(f"{where}.NmbItem", "Requerido")
-        yield from _positive_line_amounts(line, where)
+        if exempt_lines and line.ind_exe is None:
+            yield ErrorDetail(
+                f"{where}.IndExe", f"Requerido en documentos exentos ({int(tipo)}): 1 (exento)"
+            )
+        yield from _positive_line_amounts(line, where, export)
     for section, number_field, wire in (
         ("dsc_rcg_global", "nro_lin_dr", "NroLinDR"),
         ("referencia", "nro_lin_ref", "NroLinRef"),
@@ -399,21 +440,50 @@ def _check_cod_ref(doc: Any) -> Iterator[ErrorDetail]:
         )
 
 
-def _positive_line_amounts(line: Any, where: str) -> Iterator[ErrorDetail]:
-    """The schema's line amounts: quantity and price above 0, discounts above 0, no
-    negative line (a discount larger than the line)."""
-    for name, wire in (
-        ("qty_item", "QtyItem"),
-        ("prc_item", "PrcItem"),
-        ("descuento_monto", "DescuentoMonto"),
-        ("recargo_monto", "RecargoMonto"),
-    ):
+_LINE_PESOS = (
+    ("descuento_monto", "DescuentoMonto"),
+    ("recargo_monto", "RecargoMonto"),
+    ("monto_item", "MontoItem"),
+)
+"""The ``int`` amounts of a line (its Decimal fields are checked with the schema digits)."""
+
+
+def _positive_line_amounts(line: Any, where: str, export: bool) -> Iterator[ErrorDetail]:
+    """The schema's line amounts: whole pesos as ``int`` (export lines are in their currency,
+    with decimals), quantity and price above 0, discounts above 0, no negative line (a
+    discount larger than the line)."""
+    for name, wire in () if export else _LINE_PESOS:
         value = getattr(line, name, None)
-        if value is not None and value == 0:
-            yield ErrorDetail(f"{where}.{wire}", "Debe ser mayor que 0 (omítalo si no aplica)")
+        if value is not None and (
+            value.__class__ is not int or not -INT_CEILING < value < INT_CEILING
+        ):
+            issue = type_issue(value, "int") or range_issue(value, None)
+            if issue is not None:
+                yield ErrorDetail(f"{where}.{wire}", issue)
+    try:
+        for name, wire in _POSITIVE:
+            value = getattr(line, name, None)
+            if value is not None and value == 0 and value.__class__ is not bool:
+                yield ErrorDetail(f"{where}.{wire}", "Debe ser mayor que 0 (omítalo si no aplica)")
+    except ArithmeticError:
+        pass  # a signalling NaN: reported by the field checks
     monto = line.monto_item
-    if isinstance(monto, (int, Decimal)) and monto < 0:
+    if (monto.__class__ is int or (monto.__class__ is Decimal and monto.is_finite())) and monto < 0:
         yield ErrorDetail(f"{where}.MontoItem", f"Valor negativo no permitido: {monto}")
+
+
+_POSITIVE = (
+    ("qty_item", "QtyItem"),
+    ("prc_item", "PrcItem"),
+    ("descuento_monto", "DescuentoMonto"),
+    ("recargo_monto", "RecargoMonto"),
+)
+
+
+def _is_number(value: Any) -> bool:
+    """An ``int`` or a finite ``Decimal`` (safe to compare), not a ``bool``."""
+    cls = value.__class__
+    return cls is int or (cls is Decimal and value.is_finite())
 
 
 def _required(obj: Any, wire: str, path: str) -> Iterator[ErrorDetail]:
@@ -446,13 +516,14 @@ def _check_amounts(doc: Any, iva_exceptional: bool) -> Iterator[ErrorDetail]:
         ("iva", "IVA"),
         ("mnt_total", "MntTotal"),
     ):
-        value = getattr(totales, name, None)
-        if isinstance(value, (int, Decimal)) and value < 0:
+        value: Any = getattr(totales, name, None)
+        if _is_number(value) and value < 0:
             yield ErrorDetail(f"Encabezado.Totales.{wire}", f"Valor negativo no permitido: {value}")
     options: dict[str, Any] = {}
     if export:
         options["tpo_moneda"] = totales.tpo_moneda
     else:
+        options["gross_prices"] = gross_prices_of(doc.TIPO, doc.encabezado.id_doc)
         options["saldo_anterior"] = totales.saldo_anterior
         if doc.TIPO not in BOLETA_TYPES and totales.impto_reten:
             options["impto_reten"] = totales.impto_reten
@@ -464,8 +535,8 @@ def _check_amounts(doc: Any, iva_exceptional: bool) -> Iterator[ErrorDetail]:
             iva_exceptional=iva_exceptional,
             **options,
         )
-    except ValueError as exc:
-        yield ErrorDetail("Encabezado.Totales.ImptoReten", str(exc))
+    except ValidationError as exc:
+        yield from exc.problems
         return
     for field in attrs.fields(type(totales)):
         if field.name not in _ENGINE_TOTALS:
@@ -489,7 +560,7 @@ def _check_amounts(doc: Any, iva_exceptional: bool) -> Iterator[ErrorDetail]:
         if "impto_reten" in options:  # the taxes the lines carry, not the ones given
             try:
                 computed = compute_totals(doc.TIPO, doc.detalle, getattr(doc, "dsc_rcg_global", ()))
-            except ValueError:
+            except ValidationError:
                 return
         for tax in getattr(computed, "impto_reten", []):
             if tax.tipo_imp in given_taxes and given_taxes[tax.tipo_imp] != tax.monto_imp:

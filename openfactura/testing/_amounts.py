@@ -16,7 +16,11 @@ SDK is tested against. CLP amounts are integers, rounded half up. The rules:
 * facturas: ``IVA = round(MntNeto × 19 %)``; ``MntTotal`` adds the additional taxes of
   ``Totales.ImptoReten`` and subtracts the retained IVA ones;
 * boletas: ``MntNeto = round(gross / 1.19)``, ``IVA`` the rest;
-* ``ivaExceptional: ["ARTESANO"]``: ``IVA`` 0 (on a boleta the whole gross is net).
+* which side the lines are on is the document's flag in ``IdDoc``: ``MntBruto: 1`` makes
+  the lines of a factura or nota gross (totalled like a boleta: the affected sum, after
+  the global discounts, is the gross; ``MntTotal`` = gross + exempt), ``IndMntNeto: 2``
+  makes the lines of a boleta net (totalled like a factura);
+* ``ivaExceptional: ["ARTESANO"]``: ``IVA`` 0 (on gross lines the whole gross is net).
 """
 
 from __future__ import annotations
@@ -102,21 +106,36 @@ def _taxes(dte: dict[str, Any]) -> int:
     return net
 
 
+def _flag(id_doc: Any, name: str) -> str:
+    value = id_doc.get(name) if isinstance(id_doc, dict) else None
+    return "" if value is None else str(value).strip()
+
+
+def _gross_lines(tipo: int, dte: dict[str, Any]) -> bool:
+    """Boletas: gross unless ``IndMntNeto`` is 2. The rest: net unless ``MntBruto`` is 1."""
+    id_doc = (dte.get("Encabezado") or {}).get("IdDoc")
+    if tipo in BOLETAS:
+        return _flag(id_doc, "IndMntNeto") != "2"
+    return _flag(id_doc, "MntBruto") == "1"
+
+
 def expected_totals(tipo: int, dte: dict[str, Any], *, artesano: bool = False) -> dict[str, int]:
     """The ``Totales`` amounts the API expects for ``dte`` (only the keys it checks)."""
     affected, exempt = _sums(tipo, dte)
-    if tipo in BOLETAS:
+    if _gross_lines(tipo, dte):
+        # The affected sum includes IVA: split it (MntNeto rounded, IVA the remainder).
         net = affected if artesano else _round(Decimal(affected) / (1 + IVA_RATE / 100))
-        out = {"MntTotal": affected + exempt}
-        if affected:
-            out |= {"MntNeto": net, "IVA": affected - net}
-        if exempt:
-            out["MntExe"] = exempt
-        return out
-    iva = 0 if artesano else _round(Decimal(affected) * IVA_RATE / 100)
-    out = {"MntTotal": affected + exempt + iva + _taxes(dte)}
-    if affected or tipo not in EXEMPT_TYPES:
-        out |= {"MntNeto": affected, "IVA": iva}
+        iva = affected - net
+        total = affected + exempt
+    else:
+        net = affected
+        iva = 0 if artesano else _round(Decimal(affected) * IVA_RATE / 100)
+        total = affected + iva + exempt
+    if tipo not in BOLETAS:
+        total += _taxes(dte)
+    out = {"MntTotal": total}
+    if affected or (tipo not in BOLETAS and tipo not in EXEMPT_TYPES):
+        out |= {"MntNeto": net, "IVA": iva}
     if exempt:
         out["MntExe"] = exempt
     return out

@@ -174,7 +174,7 @@ FACTURA_WIRE: dict[str, Any] = {
             "RUTEmisor": "76795561-8",
             "RznSoc": "HAULMER SPA",
             "GiroEmis": "VENTA AL POR MENOR POR CORREO, POR INTERNET Y VIA TELEFONICA",
-            "Acteco": [479100],
+            "Acteco": 479100,
             "CdgSIISucur": "81303347",
             "DirOrigen": "ARTURO PRAT 527 CURICO",
             "CmnaOrigen": "Curicó",
@@ -270,7 +270,7 @@ def test_none_and_empty_lists_are_omitted_and_lists_stay_lists() -> None:
     assert "Referencia" not in out and "DscRcgGlobal" not in out
     assert "FmaPago" not in out["Encabezado"]["IdDoc"]
     assert isinstance(out["Detalle"], list) and len(out["Detalle"]) == 1
-    assert out["Encabezado"]["Emisor"]["Acteco"] == [479100]
+    assert out["Encabezado"]["Emisor"]["Acteco"] == 479100  # one code: a number, as verified
 
 
 def test_plain_values_for_enum_fields_go_out_unchanged() -> None:

@@ -13,6 +13,13 @@ import openfactura
 from openfactura import dte
 
 
+def amounts(doc: dte.Document) -> tuple[object, ...]:
+    """``(MntNeto, IVA, MntTotal)`` as written on the wire (compared with hand-worked values:
+    validate() recomputes with the engine that built them, so it cannot judge them)."""
+    t = doc.to_wire()["Encabezado"]["Totales"]
+    return (t.get("MntNeto"), t.get("IVA"), t["MntTotal"])
+
+
 def _factura(**kw: object) -> dte.Factura:
     return dte.Factura.build(
         emisor=make_emisor(), receptor=make_receptor(), detalle=[line()], fch_emis=FCH, **kw
@@ -20,6 +27,7 @@ def _factura(**kw: object) -> dte.Factura:
 
 
 def test_valid_documents_have_no_problems() -> None:
+    assert amounts(_factura()) == (2000, 380, 2380)  # 1 × 2000 net, 19 % IVA
     assert _factura().validate() == []
     assert dte.validate(_factura()) == []
     assert dte.validate(_factura().to_wire()) == []
@@ -75,12 +83,13 @@ def test_notas_need_a_referencia() -> None:
             )
         ],
     )
+    assert amounts(ok) == (2000, 380, 2380)
     assert ok.validate() == []
     assert ok.to_wire()["Referencia"] == [
         {
             "NroLinRef": 1,
             "TpoDocRef": "33",
-            "FolioRef": "109",
+            "FolioRef": 109,  # as the reference's verified nota sends it
             "FchRef": "2026-09-27",
             "CodRef": 1,
             "RazonRef": "Anula factura",
@@ -100,11 +109,13 @@ def test_guia_needs_ind_traslado() -> None:
         fch_emis=FCH,
         ind_traslado=dte.IndTraslado.VENTA,
     )
+    assert amounts(guia) == (2000, 380, 2380)
     assert guia.validate() == []
 
 
 def test_type_mismatch_and_boleta_requirements() -> None:
     boleta = dte.Boleta.build(emisor=make_boleta_emisor(), detalle=[boleta_line()], fch_emis=FCH)
+    assert amounts(boleta) == (2521, 479, 3000)  # 3000 gross: 3000 / 1.19 -> 2521
     assert boleta.validate() == []
     enc = boleta.encabezado
     wrong = attrs.evolve(
@@ -249,6 +260,7 @@ def test_amounts_the_schema_wants_positive() -> None:
         fch_emis=FCH,
     )
     assert "DescuentoMonto" not in tiny.to_wire()["Detalle"][0]
+    assert amounts(tiny) == (10, 2, 12)  # 1 % of 10 = 0.1 -> 0; IVA 1.9 -> 2
     assert tiny.validate() == []
     # A discount larger than the line, a free item, a zero quantity, a 150 % global discount.
     doc = dte.Factura.build(
@@ -310,6 +322,7 @@ def test_liquidacion_totals_carry_the_commission_sums() -> None:
     totales = doc.to_wire()["Encabezado"]["Totales"]
     assert totales["Comisiones"] == {"ValComNeto": 12000, "ValComExe": 500, "ValComIVA": 2280}
     assert doc.to_wire()["Detalle"][0]["TpoDocLiq"] == "33"
+    assert amounts(doc) == (100000, 19000, 119000)  # 2 × 50000 net, 19 % IVA
     assert doc.validate() == []
     enc = doc.encabezado
     wrong = attrs.evolve(
@@ -344,6 +357,7 @@ def test_cod_ref_rules_of_notas() -> None:
     text_fix = nota(
         ref(dte.CodRef.CORRIGE_TEXTO), lines=[dte.Detalle(nmb_item="Giro corregido", monto_item=0)]
     )
+    assert amounts(text_fix) == (0, 0, 0)
     assert text_fix.validate() == []
     assert dict(nota(ref(dte.CodRef.CORRIGE_TEXTO)).validate()) == {
         "Encabezado.Totales.MntTotal": "Una corrección de texto (CodRef 2) va con montos 0 "
@@ -351,6 +365,6 @@ def test_cod_ref_rules_of_notas() -> None:
     }
     two = nota(ref(dte.CodRef.ANULA), ref(dte.CodRef.ANULA, "110"))
     assert [p.field for p in two.validate()] == ["Referencia"]
-    assert (
-        nota(ref(dte.CodRef.CORRIGE_MONTOS), ref(dte.CodRef.CORRIGE_MONTOS, "110")).validate() == []
-    )
+    amount_fix = nota(ref(dte.CodRef.CORRIGE_MONTOS), ref(dte.CodRef.CORRIGE_MONTOS, "110"))
+    assert amounts(amount_fix) == (2000, 380, 2380)
+    assert amount_fix.validate() == []
