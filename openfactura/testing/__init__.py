@@ -16,7 +16,8 @@ With the ``openfactura[testing]`` extra installed, pytest gets the fixtures
 from __future__ import annotations
 
 from ._companies import DEMO_COMPANIES, Company
-from ._server import FakeOpenfactura, RequestRecord
+from ._gateway import RequestRecord
+from ._server import FakeOpenfactura
 from ._store import ReceivedDocument, SelfServiceLink, StoredDocument
 from ._windows import window_overruns
 

@@ -1,0 +1,127 @@
+"""The sandbox's gateway: what APIM does before a request reaches the API, and the log.
+
+In order, for every request:
+
+1. the ``apikey`` header: missing or unknown -> the gateway's 401 bodies (or the legacy
+   403 with ``legacy_auth=True``);
+2. the key's strict sliding windows: over the limit -> 429 with ``Retry-After``;
+3. injected faults (:mod:`._faults`) planned for the path;
+4. the route (an unknown route is APIM's 404); a :class:`~._errors.RejectError` becomes
+   its JSON answer;
+5. the request is recorded in ``fake.requests``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+import attrs
+from aiohttp import web
+
+from ._errors import INVALID_KEY, MISSING_KEY, RejectError, gateway
+from ._faults import PROXY_502
+from ._http import answer
+from ._windows import retry_after_text
+
+if TYPE_CHECKING:
+    from ._server import FakeOpenfactura
+
+__all__ = ["LEGACY_INVALID_KEY", "Gateway", "RequestRecord"]
+
+LEGACY_INVALID_KEY = "Invalid authentication credentials"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@attrs.frozen(kw_only=True)
+class RequestRecord:
+    """One request the sandbox saw (``fake.requests``), for assertions in tests."""
+
+    method: str
+    path: str
+    status: int
+    at: float
+    """Arrival time on the sandbox's ``monotonic`` clock."""
+    api_key_hint: str | None
+    """The key's last four characters (never the key itself)."""
+    rate_limited: bool = False
+
+
+class Gateway:
+    """The middleware in front of every route of one :class:`FakeOpenfactura`."""
+
+    def __init__(self, fake: FakeOpenfactura) -> None:
+        self.fake = fake
+
+    @web.middleware
+    async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        fake = self.fake
+        key = request.headers.get("apikey")
+        hint = key[-4:] if key else None
+        path = request.path
+        arrived = fake._monotonic()
+        limited = False
+        try:
+            if key is None:
+                raise RejectError(401, gateway(401, MISSING_KEY))
+            company = fake.companies.get(key)
+            if company is None:
+                if fake.legacy_auth:
+                    raise RejectError(403, {"message": LEGACY_INVALID_KEY})
+                raise RejectError(401, gateway(401, INVALID_KEY))
+            with fake._lock:
+                wait = fake._windows.check(key) if fake.rate_limits else 0.0
+                if wait <= 0:
+                    fake._admitted.setdefault(key, []).append(arrived)
+            if wait > 0:
+                limited = True
+                x = retry_after_text(wait, fake.rate_limits)
+                body = gateway(429, f"Rate limit is exceeded. Try again in {x} seconds.")
+                throttled = web.json_response(body, status=429, headers={"Retry-After": x})
+                return self._log(request, throttled, hint, arrived, limited)
+            request["company"] = company
+            faults = fake._faults
+            if (fault := faults.take("status", path)) is not None:
+                return self._log(request, web.Response(status=fault.status), hint, arrived)
+            if faults.take("html502", path) is not None:
+                page = web.Response(status=502, text=PROXY_502, content_type="text/html")
+                return self._log(request, page, hint, arrived)
+            if (fault := faults.take("delay", path)) is not None:
+                await asyncio.sleep(fault.seconds)
+            try:
+                response = await handler(request)
+            except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
+                raise RejectError(404, gateway(404, "Resource not found")) from None
+            if faults.take("drop", path) is not None:
+                assert request.transport is not None
+                request.transport.abort()  # the work is done, the answer never arrives
+            if faults.take("latin1", path) is not None and isinstance(response, web.Response):
+                response = web.Response(
+                    status=response.status,
+                    body=(response.text or "").encode("latin-1", errors="replace"),
+                    content_type="application/json",
+                )
+            return self._log(request, response, hint, arrived)
+        except RejectError as reject:
+            return self._log(request, answer(reject.body, reject.status), hint, arrived, limited)
+
+    def _log(
+        self,
+        request: web.Request,
+        response: web.StreamResponse,
+        hint: str | None,
+        arrived: float,
+        limited: bool = False,
+    ) -> web.StreamResponse:
+        record = RequestRecord(
+            method=request.method,
+            path=request.path,
+            status=response.status,
+            at=arrived,
+            api_key_hint=hint,
+            rate_limited=limited,
+        )
+        with self.fake._lock:
+            self.fake.requests.append(record)
+        return response
