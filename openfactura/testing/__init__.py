@@ -19,9 +19,10 @@ from ._companies import DEMO_COMPANIES, Company
 from ._gateway import RequestRecord
 from ._server import FakeOpenfactura
 from ._store import ReceivedDocument, SelfServiceLink, StoredDocument
-from ._windows import window_overruns
+from ._windows import API_RATE_LIMITS, window_overruns
 
 __all__ = [
+    "API_RATE_LIMITS",
     "DEMO_COMPANIES",
     "Company",
     "FakeOpenfactura",

@@ -33,13 +33,13 @@ from typing import Any
 import attrs
 from aiohttp import web
 
-from .._ratelimit import DEFAULT_RATE_LIMITS, RateLimit
+from .._ratelimit import RateLimit
 from ._companies import DEMO_COMPANIES, Company
 from ._faults import Faults
 from ._gateway import Gateway, RequestRecord
 from ._routes import ROUTE_GROUPS
 from ._store import ReceivedDocument, SelfServiceLink, Store, StoredDocument
-from ._windows import SlidingWindows, window_overruns
+from ._windows import API_RATE_LIMITS, SlidingWindows, window_overruns
 
 __all__ = ["FakeOpenfactura", "RequestRecord"]
 
@@ -56,7 +56,8 @@ class FakeOpenfactura:
     """A local sandbox of the Openfactura API.
 
     :param companies: who exists; by default Haulmer's two demo companies and keys.
-    :param rate_limits: strict sliding windows per key (``None`` or ``()``: no limits).
+    :param rate_limits: strict sliding windows per key (default :data:`API_RATE_LIMITS`, the
+        API's 3 per second and 100 per minute; ``None`` or ``()``: no limits).
     :param status_reads_until_final: status reads answering ``Pendiente`` before a document
         shows its outcome (default 1: the first read is ``Pendiente``); ``None``: reads
         alone never finish it.
@@ -84,7 +85,7 @@ class FakeOpenfactura:
         self,
         *,
         companies: Iterable[Company] = DEMO_COMPANIES,
-        rate_limits: Sequence[RateLimit] | None = DEFAULT_RATE_LIMITS,
+        rate_limits: Sequence[RateLimit] | None = API_RATE_LIMITS,
         status_reads_until_final: int | None = 1,
         status_delay: float | None = None,
         storage: str | Any | None = None,
@@ -193,7 +194,7 @@ class FakeOpenfactura:
 
             fake = FakeOpenfactura(rate_limits=None)
             ...
-            assert fake.window_overruns(DEFAULT_RATE_LIMITS) == []
+            assert fake.window_overruns(API_RATE_LIMITS) == []
         """
         chosen = self.rate_limits if limits is None else tuple(limits)
         with self._lock:

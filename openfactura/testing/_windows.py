@@ -24,7 +24,12 @@ from collections.abc import Callable, Iterable, Sequence
 
 from .._ratelimit import RateLimit
 
-__all__ = ["SlidingWindows", "retry_after_text", "window_overruns"]
+__all__ = ["API_RATE_LIMITS", "SlidingWindows", "retry_after_text", "window_overruns"]
+
+API_RATE_LIMITS: tuple[RateLimit, ...] = (RateLimit(3, 1.0), RateLimit(100, 60.0))
+"""The API's limits per key, from the reference (§1.4, H): 3 requests per second and 100 per
+minute, as two sliding windows (§1.10). The sandbox's own constant on purpose: the fake must
+enforce what the API does, not whatever the SDK believes (``openfactura.DEFAULT_RATE_LIMITS``)."""
 
 
 class SlidingWindows:
