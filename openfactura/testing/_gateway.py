@@ -9,18 +9,32 @@ In order, for every request:
 4. the route (an unknown route is APIM's 404); a :class:`~._errors.RejectError` becomes
    its JSON answer;
 5. the request is recorded in ``fake.requests``.
+
+The sandbox never answers a bare 500 nor lets a traceback out: aiohttp's own refusals (a
+body over :data:`MAX_BODY` bytes: 413) get the gateway's ``{"statusCode", "message"}``
+shape, and any other exception (a bug of the sandbox: the routes refuse every bad input with
+the API's codes) is logged at ERROR on the ``openfactura.sandbox`` logger, with its
+traceback, and answered in the API's wrapped shape:
+
+* ``400 OF-20`` (wrong input data, not retried) when nothing was stored;
+* ``503 OF-21`` (database unavailable, retried with the same ``Idempotency-Key``) when an
+  emission had already stored its document: the retry gets ``OF-06`` with the document's
+  token, so a client never emits it twice.
+
+A test can fail on it: ``assert not [r for r in caplog.records if r.levelno >= ERROR]``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import attrs
 from aiohttp import web
 
-from ._errors import INVALID_KEY, MISSING_KEY, RejectError, gateway
+from ._errors import INVALID_KEY, MISSING_KEY, RejectError, gateway, wrapped
 from ._faults import PROXY_502
 from ._http import answer
 from ._windows import retry_after_text
@@ -28,9 +42,16 @@ from ._windows import retry_after_text
 if TYPE_CHECKING:
     from ._server import FakeOpenfactura
 
-__all__ = ["LEGACY_INVALID_KEY", "Gateway", "RequestRecord"]
+__all__ = ["LEGACY_INVALID_KEY", "LOGGER", "MAX_BODY", "STORED", "Gateway", "RequestRecord"]
 
 LEGACY_INVALID_KEY = "Invalid authentication credentials"
+LOGGER = "openfactura.sandbox"
+"""The sandbox's logger: its own errors (ERROR) and the request log (a child, INFO)."""
+MAX_BODY = 8 * 1024 * 1024
+"""Largest request body accepted (a 1000-line boleta with long descriptions fits)."""
+STORED = "openfactura.stored"
+"""``request[STORED]``: the token of what the request stored (set by the emission route)."""
+log = logging.getLogger(LOGGER)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -105,6 +126,30 @@ class Gateway:
             return self._log(request, response, hint, arrived)
         except RejectError as reject:
             return self._log(request, answer(reject.body, reject.status), hint, arrived, limited)
+        except web.HTTPException as refusal:  # aiohttp's own (413 body too large...)
+            body = gateway(refusal.status, refusal.reason)
+            return self._log(request, answer(body, refusal.status), hint, arrived)
+        except Exception as exc:
+            return self._log(request, self._last_resort(request, exc), hint, arrived)
+
+    @staticmethod
+    def _last_resort(request: web.Request, exc: Exception) -> web.Response:
+        stored = request.get(STORED)
+        log.error(
+            "sandbox error on %s %s (%s)%s",
+            request.method,
+            request.path,
+            type(exc).__name__,
+            " after storing the document" if stored else "",
+            exc_info=exc,
+        )
+        detail = [
+            {"field": "sandbox", "issue": f"Error interno del sandbox ({type(exc).__name__})"}
+        ]
+        if stored:
+            body = wrapped("Base de datos no disponible, intente más tarde", "OF-21", detail)
+            return answer(body, 503)
+        return answer(wrapped("Datos de entrada incorrectos", "OF-20", detail), 400)
 
     def _log(
         self,

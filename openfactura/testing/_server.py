@@ -36,7 +36,7 @@ from aiohttp import web
 from .._ratelimit import RateLimit
 from ._companies import DEMO_COMPANIES, Company
 from ._faults import Faults
-from ._gateway import Gateway, RequestRecord
+from ._gateway import MAX_BODY, Gateway, RequestRecord
 from ._routes import ROUTE_GROUPS
 from ._store import ReceivedDocument, SelfServiceLink, Store, StoredDocument
 from ._windows import API_RATE_LIMITS, SlidingWindows, window_overruns
@@ -326,7 +326,7 @@ class FakeOpenfactura:
 
     def app(self) -> web.Application:
         """The aiohttp application (mount it yourself, or use ``start()``)."""
-        app = web.Application(middlewares=[Gateway(self).middleware])
+        app = web.Application(middlewares=[Gateway(self).middleware], client_max_size=MAX_BODY)
         for group in ROUTE_GROUPS:
             group(self).register(app.router, PREFIX)
         return app

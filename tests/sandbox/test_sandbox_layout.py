@@ -49,3 +49,14 @@ def test_the_default_limits_are_the_references() -> None:
     fake = FakeOpenfactura()
     assert [(lim.max_calls, lim.period_seconds) for lim in fake.rate_limits] == expected
     fake.close()
+
+
+def test_the_schema_rules_are_generated_from_the_current_xsds() -> None:
+    import subprocess
+    import sys
+
+    script = PACKAGE.parent / "scripts" / "generate_sandbox_schema.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--check"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -17,6 +17,7 @@ from aiohttp import web
 from .._companies import Company
 from .._emission import validate_emission
 from .._errors import RejectError, fields_error, wrapped
+from .._gateway import STORED
 from .._http import answer, b64, read_body
 from .._png import logo_png
 from .._store import SelfServiceLink, StoredDocument
@@ -63,7 +64,8 @@ class Emission(Routes):
                     },
                 )
         self_service = isinstance(body, dict) and "selfService" in body
-        artesano = isinstance(body, dict) and "ARTESANO" in (body.get("ivaExceptional") or [])
+        regimes = body.get("ivaExceptional") if isinstance(body, dict) else None
+        artesano = isinstance(regimes, list) and "ARTESANO" in regimes
         dte, tipo, warning = validate_emission(
             company, body, self_service=self_service, artesano=artesano
         )
@@ -91,6 +93,7 @@ class Emission(Routes):
             )
             if not options["issueBoleta"]:
                 self.store.add_link(link)
+                request[STORED] = link.token
                 if idem:
                     self.store.remember_key(company.rut, idem, link.token, now)
                 result: dict[str, Any] = {"TOKEN": link.token}
@@ -125,6 +128,7 @@ class Emission(Routes):
             artesano=artesano,
         )
         self.store.add_document(stored)
+        request[STORED] = stored.token
         if idem:
             self.store.remember_key(company.rut, idem, stored.token, now)
         result = {"TOKEN": stored.token}
