@@ -460,3 +460,65 @@ def test_any_text_is_emitted_rendered_and_read(
         assert resp.status == 200, resp.read()[:300]
         conn.close()
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+POST_ROUTES = [
+    "/v2/dte/document",
+    "/v2/dte/issue",
+    "/v2/dte/document/issued",
+    "/v2/dte/document/received",
+    "/v2/dte/document/received/accuse",
+    "/v2/dte/registry/sync-rcv",
+    "/v2/dte/anularDTE52",
+]
+bodies = st.dictionaries(
+    st.sampled_from(
+        [
+            *("dte", "rut", "folio", "acuse", "registro", "periodo", "Dte", "Folio", "Fecha"),
+            *("Page", "TipoDTE", "FchEmis", "RUTRecep", "selfService", "response"),
+        ]
+    ),
+    json_values,
+    max_size=4,
+)
+
+
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(path=st.sampled_from(POST_ROUTES), body=json_values | bodies)
+def test_any_body_on_any_route_gets_an_api_shaped_answer(
+    threaded_fake: FakeOpenfactura, caplog: pytest.LogCaptureFixture, path: str, body: Any
+) -> None:
+    status, raw = _send(threaded_fake, path, json.dumps(body).encode())
+    assert status in (200, 204, 400, 404, 429), (status, raw[:300])
+    if status >= 400:
+        assert isinstance(json.loads(raw), dict)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v2/dte/document/%00/json",
+        "/v2/dte/document/" + "a" * 5000 + "/status",
+        "/v2/dte/document/76795561-8/abc/xyz/pdf",
+        "/v2/dte/document/76795561-8/33/99999999999999999999999/status",
+        "/v2/dte/registry/sales/2026/13",
+        "/v2/dte/registry/sales/99999/01/01",
+        "/v2/dte/registry/purchase/2026/08?status=%00,pending",
+        "/v2/dte/taxpayer/%FF%FE",
+        "/v2/dte/selfservice/stateinvoice/..%2F..%2Fetc",
+        "/v2/dte/organization?extra_fields=logo&extra_fields=x",
+    ],
+)
+async def test_odd_paths_get_api_shaped_answers(
+    fake: FakeOpenfactura, errors: list[logging.LogRecord], path: str
+) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with session.get(fake.base_url + path, headers={"apikey": HAULMER}) as resp:
+            assert resp.status in (200, 204, 400, 404), await resp.text()
+            if resp.status >= 400:
+                assert isinstance(await resp.json(), dict)
