@@ -19,16 +19,19 @@ from ._companies import DEMO_COMPANIES, Company
 from ._gateway import RequestRecord
 from ._server import FakeOpenfactura
 from ._store import ReceivedDocument, SelfServiceLink, StoredDocument
+from ._variants import SHAPES, Variant
 from ._windows import API_RATE_LIMITS, window_overruns
 
 __all__ = [
     "API_RATE_LIMITS",
     "DEMO_COMPANIES",
+    "SHAPES",
     "Company",
     "FakeOpenfactura",
     "ReceivedDocument",
     "RequestRecord",
     "SelfServiceLink",
     "StoredDocument",
+    "Variant",
     "window_overruns",
 ]

@@ -98,7 +98,7 @@ class Gateway:
             if wait > 0:
                 limited = True
                 x = retry_after_text(wait, fake.rate_limits)
-                body = gateway(429, f"Rate limit is exceeded. Try again in {x} seconds.")
+                body = fake.shapes.rate_limited(x)
                 throttled = web.json_response(body, status=429, headers={"Retry-After": x})
                 return self._log(request, throttled, hint, arrived, limited)
             request["company"] = company

@@ -27,7 +27,7 @@ import asyncio
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any
 
 import attrs
@@ -39,6 +39,7 @@ from ._faults import Faults
 from ._gateway import MAX_BODY, Gateway, RequestRecord
 from ._routes import ROUTE_GROUPS
 from ._store import ReceivedDocument, SelfServiceLink, Store, StoredDocument
+from ._variants import Shapes, Variant
 from ._windows import API_RATE_LIMITS, SlidingWindows, window_overruns
 
 __all__ = ["FakeOpenfactura", "RequestRecord"]
@@ -75,7 +76,29 @@ class FakeOpenfactura:
         gives the cap (M) but not the error text: the ``issue`` here is ours.
     :param legacy_auth: answer an unknown key like the old gateway of the API's own
         document: ``403 {"message": "Invalid authentication credentials"}`` (default: the
-        current ``401`` with ``statusCode``).
+        current ``401`` with ``statusCode``; ``None``: whatever ``variant`` says).
+    :param variant: which form of the answers the sources disagree on to send: ``"best"``
+        (the default: the best-evidenced form of each, held steady), ``"alternate"`` (the
+        other known form of every one of them), or a collection of shape names from
+        :data:`~openfactura.testing.SHAPES` to alternate only those. The shapes:
+        ``status`` (E2 status as a bare string ``"Aceptado"`` instead of ``{"estado",
+        "token"}``), ``status_folio`` (E3 status folio a number, not text), ``cedible``
+        (the cedible PDF under ``cedible``, not ``pdf``), ``acteco`` and ``resolucion``
+        (``codigoActividadEconomica`` and ``resolucion.numero`` as text, not numbers),
+        ``disponible`` and ``folios_dte`` (folio availability's ``disponible`` instead of
+        ``disponibles``, ``dte`` as text), ``replay_token`` (the OF-06 token in
+        ``details[{"field": "token"}]`` instead of ``error.token``), ``list_token``
+        (``token`` instead of ``Token`` in issued rows), ``list_total`` (``total`` as
+        text), ``empty_list`` (200 with an empty body instead of 204),
+        ``rate_limit_body`` (429 body B ``{"message": "API rate limit exceeded"}`` instead
+        of APIM's body A), ``legacy_auth`` (the 403 above), ``purchase_state``
+        (``Registrado`` instead of ``Registro``), ``self_service_url`` (``SELF_SERVICE`` as
+        the URL text, not ``{"url"}``), ``emission_status`` (201, not 200),
+        ``json_numbers`` (the ``json`` read's numbers as text), ``annul_key``
+        (``succes`` instead of ``success``), ``taxpayer_unknown`` (an unknown RUT with
+        ``actividades: [<all null>]``, ``sucursales: []`` instead of all ``null``),
+        ``sync_rcv_body`` (sync-rcv's 200 with an empty body). The evidence for each is in
+        ``openfactura/testing/_variants.py``.
     :param clock: wall-clock epoch seconds (injectable: idempotency keys live 24 h,
         statuses may progress with time, received documents register after 8 days).
     :param monotonic: the rate limiter's clock.
@@ -92,7 +115,8 @@ class FakeOpenfactura:
         sync_rcv_lock_seconds: float = 600.0,
         unsent_reads: int = 0,
         artesano_monthly_cap: int | None = ARTESANO_MONTHLY_CAP,
-        legacy_auth: bool = False,
+        legacy_auth: bool | None = None,
+        variant: Variant | Collection[str] = "best",
         host: str = "127.0.0.1",
         port: int = 0,
         clock: Callable[[], float] = time.time,
@@ -107,7 +131,11 @@ class FakeOpenfactura:
         self.sync_rcv_lock_seconds = sync_rcv_lock_seconds
         self.unsent_reads = unsent_reads
         self.artesano_monthly_cap = artesano_monthly_cap
-        self.legacy_auth = legacy_auth
+        self.variant = variant
+        self.shapes = Shapes(variant)
+        self.legacy_auth = (
+            self.shapes.alternate("legacy_auth") if legacy_auth is None else legacy_auth
+        )
         self.host = host
         self.port = port
         self._clock = clock

@@ -23,6 +23,7 @@ from .._companies import Company
 if TYPE_CHECKING:
     from .._server import FakeOpenfactura
     from .._store import Store
+    from .._variants import Shapes
 
 __all__ = ["Routes", "company_of"]
 
@@ -42,6 +43,11 @@ class Routes:
     @property
     def store(self) -> Store:
         return self.fake._store
+
+    @property
+    def shapes(self) -> Shapes:
+        """Which form of each ambiguous answer to send (``FakeOpenfactura(variant=...)``)."""
+        return self.fake.shapes
 
     @property
     def lock(self) -> threading.RLock:

@@ -53,16 +53,7 @@ class Emission(Routes):
         if idem:
             seen = self.store.recall_key(company.rut, idem)
             if seen is not None and now - seen[1] < IDEMPOTENCY_TTL:
-                raise RejectError(
-                    400,
-                    {
-                        "error": {
-                            "message": "Este DTE ya fue emitido (Idempotency-Key)",
-                            "code": "OF-06",
-                            "token": seen[0],
-                        }
-                    },
-                )
+                raise RejectError(400, self.shapes.replay(seen[0]))
         self_service = isinstance(body, dict) and "selfService" in body
         regimes = body.get("ivaExceptional") if isinstance(body, dict) else None
         artesano = isinstance(regimes, list) and "ARTESANO" in regimes
@@ -98,8 +89,8 @@ class Emission(Routes):
                     self.store.remember_key(company.rut, idem, link.token, now)
                 result: dict[str, Any] = {"TOKEN": link.token}
                 if "SELF_SERVICE" in asked:
-                    result["SELF_SERVICE"] = {"url": self._link_url(link)}
-                return answer(result)
+                    result["SELF_SERVICE"] = self._link_answer(link)
+                return self._success(result)
         with self.lock:
             first, last = company.folio_range(tipo)
             if self.store.used_folios(company.rut, tipo, first) > last - first:
@@ -137,7 +128,7 @@ class Emission(Routes):
         if "RESOLUCION" in asked:
             result["RESOLUCION"] = {
                 "fecha": company.resolucion[0],
-                "numero": company.resolucion[1],
+                "numero": self.shapes.number("resolucion", company.resolucion[1]),
             }
         if "TIMBRE" in asked:
             result["TIMBRE"] = b64(_render.timbre(stored.dte))
@@ -151,10 +142,17 @@ class Emission(Routes):
             link.document_token = stored.token
             self.store.add_link(link)
             if "SELF_SERVICE" in asked:
-                result["SELF_SERVICE"] = {"url": self._link_url(link)}
+                result["SELF_SERVICE"] = self._link_answer(link)
         if warning:
             result["WARNING"] = warning
-        return answer(result)
+        return self._success(result)
+
+    def _success(self, result: dict[str, Any]) -> web.Response:
+        return answer(result, 201 if self.shapes.alternate("emission_status") else 200)
+
+    def _link_answer(self, link: SelfServiceLink) -> Any:
+        url = self._link_url(link)
+        return url if self.shapes.alternate("self_service_url") else {"url": url}
 
     def _check_artesano_cap(self, company: Company, dte: dict[str, Any]) -> None:
         cap = self.fake.artesano_monthly_cap

@@ -51,7 +51,8 @@ class DocumentLists(Routes):
             "TipoDTE": (lambda d: d.tipo_dte, True),
         }
         rows = [d for d in self.fake.documents if d.company_rut == company.rut]
-        return await self._list(request, rows, fields, _issued_row)
+        token_key = "token" if self.shapes.alternate("list_token") else "Token"
+        return await self._list(request, rows, fields, lambda d: _issued_row(d, token_key))
 
     async def received(self, request: web.Request) -> web.Response:
         company = company_of(request)
@@ -108,13 +109,13 @@ class DocumentLists(Routes):
         total = len(selected)
         last_page = max(1, math.ceil(total / PAGE_SIZE))
         if total == 0 or page < 1 or page > last_page:
-            return web.Response(status=204)
+            return web.Response(status=200 if self.shapes.alternate("empty_list") else 204)
         chunk = selected[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
         return answer(
             {
                 "current_page": page,
                 "last_page": last_page,
-                "total": total,
+                "total": str(total) if self.shapes.alternate("list_total") else total,
                 "data": [render(row) for row in chunk],
             }
         )
@@ -145,7 +146,7 @@ def _int(value: Any) -> int:
         return 0
 
 
-def _issued_row(doc: StoredDocument) -> dict[str, Any]:
+def _issued_row(doc: StoredDocument, token_key: str = "Token") -> dict[str, Any]:
     receptor = doc.receptor
     rut, dv = rut_parts(receptor.get("RUTRecep"))
     totales = doc.totales
@@ -162,7 +163,7 @@ def _issued_row(doc: StoredDocument) -> dict[str, Any]:
         "IVA": _int(totales.get("IVA")),
         "MntTotal": _int(totales.get("MntTotal")),
         "FmaPago": _int(doc.dte["Encabezado"]["IdDoc"].get("FmaPago")),
-        "Token": doc.token,
+        token_key: doc.token,
     }
 
 

@@ -45,11 +45,22 @@ class DocumentRoutes(Routes):
     # -- reads ------------------------------------------------------------------------------
 
     async def read_by_token(self, request: web.Request) -> web.Response:
+        """``GET /document/{token}/{value}`` (E2).
+
+        An unknown token (or another company's) answers like an unknown folio on E3: HTTP
+        400, shape W, ``OF-22`` "Problema al procesar los datos" with the details ``problema``,
+        ``dte`` and ``folio``. The reasoning: the reference has no observation of its own of
+        an E2 read of an unknown token; it says E2's errors are "as E3" (M), and E3's only
+        observed not-found answer is that ``OF-22`` (CLI, dev, M). So the sandbox sends
+        exactly E3's answer, in both variants. ``dte`` and ``folio`` are empty: the path
+        names neither, and the token is not a folio (the text of ``problema`` is ours; the
+        API's is not published). The SDK reads it as :class:`~openfactura.NotFoundError`.
+        """
         company = company_of(request)
         token, value = request.match_info["token"], request.match_info["value"]
         doc = self.store.by_token.get(token)
         if doc is None or doc.company_rut != company.rut:
-            raise not_found("", token)
+            raise not_found("", "")
         return self._read_issued(doc, value, company, by_token=True)
 
     async def read_by_folio(self, request: web.Request) -> web.Response:
@@ -90,11 +101,15 @@ class DocumentRoutes(Routes):
             doc.status_reads += 1
             self.store.save(doc)
             estado = self.fake._estado(doc)
-            return answer({"estado": estado} | (ident if by_token else {"folio": str(doc.folio)}))
+            if by_token:
+                return answer(
+                    estado if self.shapes.alternate("status") else {"estado": estado} | ident
+                )
+            return answer({"estado": estado, "folio": self._status_folio(doc.folio)})
         if value == "json":
             final = self.fake._estado(doc) not in NOT_FINAL_STATES
             return answer(
-                {"json": doc.dte}
+                {"json": self.shapes.json_document(doc.dte)}
                 | ident
                 | {"FchRecepSII": stamp(doc.at) if final else "", "FchRecepOF": stamp(doc.at)}
             )
@@ -104,17 +119,23 @@ class DocumentRoutes(Routes):
         pdf = _render.pdf(
             doc.dte, doc.layout, company, cedible=value == "cedible", custom=doc.custom
         )
+        if value == "cedible":
+            return answer(self.shapes.cedible(b64(pdf), doc.folio))
         return answer({"pdf": b64(pdf), "folio": doc.folio})
+
+    def _status_folio(self, folio: int) -> int | str:
+        """E3 ``status`` gives the folio as text (observed); the alternate, a number."""
+        return folio if self.shapes.alternate("status_folio") else str(folio)
 
     def _read_received(self, doc: ReceivedDocument, value: str) -> web.Response:
         self._check_value(value, doc.tipo_dte)
         if value == "status":
-            return answer({"estado": "Aceptado", "folio": str(doc.folio)})
+            return answer({"estado": "Aceptado", "folio": self._status_folio(doc.folio)})
         if value == "json":
             sii = "" if doc.fch_recep_sii is None else stamp(doc.fch_recep_sii)
             return answer(
                 {
-                    "json": doc.dte,
+                    "json": self.shapes.json_document(doc.dte),
                     "folio": doc.folio,
                     "FchRecepSII": sii,
                     "FchRecepOF": stamp(doc.fch_recep_of),
@@ -123,6 +144,8 @@ class DocumentRoutes(Routes):
         if value == "xml":
             return answer({"xml": b64(_render.xml(doc.dte, None, doc.fch_recep_of))})
         pdf = _render.pdf(doc.dte, "LETTER", None, cedible=value == "cedible")
+        if value == "cedible":
+            return answer(self.shapes.cedible(b64(pdf), doc.folio))
         return answer({"pdf": b64(pdf), "folio": doc.folio})
 
     # -- accuse and annul ---------------------------------------------------------------------
@@ -198,5 +221,6 @@ class DocumentRoutes(Routes):
                     raise fields_error(("Folio", "El documento ya se encuentra anulado"))
                 doc.annulled = True
                 self.store.save(doc)
-                return answer({"success": f"Se ha anulado el documento Folio: {doc.folio}"})
+                key = "succes" if self.shapes.alternate("annul_key") else "success"
+                return answer({key: f"Se ha anulado el documento Folio: {doc.folio}"})
         raise not_found(52, folio)

@@ -20,6 +20,12 @@ class OrganizationRoutes(Routes):
 
     async def get(self, request: web.Request) -> web.Response:
         body = company_of(request).organization()
+        body["resolucion"]["numero"] = self.shapes.number(
+            "resolucion", body["resolucion"]["numero"]
+        )
+        for activity in body["actividades"]:
+            code = activity["codigoActividadEconomica"]
+            activity["codigoActividadEconomica"] = self.shapes.number("acteco", code)
         if request.query.get("extra_fields") == "logo":
             body["logo"] = b64(logo_png())
         return answer(body)
@@ -30,7 +36,12 @@ class OrganizationRoutes(Routes):
         for tipo in company.document_types:
             first, last = company.folio_range(tipo)
             used = self.store.used_folios(company.rut, tipo, first)
+            count = "disponible" if self.shapes.alternate("disponible") else "disponibles"
             rows.append(
-                {"dte": tipo, "disponibles": last - first + 1 - used, "vencimiento": "2027-03-01"}
+                {
+                    "dte": self.shapes.number("folios_dte", tipo),
+                    count: last - first + 1 - used,
+                    "vencimiento": "2027-03-01",
+                }
             )
         return answer({"rut": company.rut, "documentos": rows})

@@ -60,6 +60,8 @@ class RegistryRoutes(Routes):
                 and start <= d.fch_emis <= end
                 and purchase_state(d.estado, d.acuses, d.fch_recep_of, now) == estado
             ]
+            if estado == "Registro" and self.shapes.alternate("purchase_state"):
+                estado = "Registrado"  # the doc's spelling (dev answers Registro)
             blocks.append(
                 {
                     "estado": estado,
@@ -109,4 +111,6 @@ class RegistryRoutes(Routes):
                 },
             )
         self.store.lock_sync(company.rut, registro, now + self.fake.sync_rcv_lock_seconds)
+        if self.shapes.alternate("sync_rcv_body"):
+            return web.Response(status=200)
         return answer({"message": "Sincronización encolada", "code": "OK"})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from .._http import answer
@@ -18,8 +20,22 @@ class TaxpayerRoutes(Routes):
 
     async def get(self, request: web.Request) -> web.Response:
         try:
-            return answer(self.fake.company(request.match_info["rut"]).taxpayer())
+            record = self.fake.company(request.match_info["rut"]).taxpayer()
         except KeyError:
-            pass
-        nulls = dict.fromkeys(("rut", "razonSocial", "email", "telefono", "direccion", "comuna"))
-        return answer(nulls | {"actividades": [], "sucursales": []})
+            return answer(self._unknown())
+        for activity in record["actividades"]:
+            code = activity["codigoActividadEconomica"]
+            activity["codigoActividadEconomica"] = self.shapes.number("acteco", code)
+        return answer(record)
+
+    def _unknown(self) -> dict[str, Any]:
+        """An unknown RUT: HTTP 200 and every field ``null`` (reference E12)."""
+        nulls: dict[str, Any] = dict.fromkeys(
+            ("rut", "razonSocial", "email", "telefono", "direccion", "comuna")
+        )
+        if self.shapes.alternate("taxpayer_unknown"):
+            activity = dict.fromkeys(
+                ("giro", "actividadEconomica", "codigoActividadEconomica", "actividadPrincipal")
+            )
+            return nulls | {"actividades": [activity], "sucursales": []}
+        return nulls | {"actividades": None, "sucursales": None}
