@@ -16,7 +16,8 @@ With the ``openfactura[testing]`` extra installed, pytest gets the fixtures
 from __future__ import annotations
 
 from ._companies import DEMO_COMPANIES, Company
-from ._gateway import RequestRecord
+from ._faults import FAULT_KINDS, FaultKind
+from ._gateway import LOGGER, REQUEST_LOGGER, RequestRecord
 from ._server import FakeOpenfactura
 from ._store import ReceivedDocument, SelfServiceLink, StoredDocument
 from ._variants import SHAPES, Variant
@@ -25,9 +26,13 @@ from ._windows import API_RATE_LIMITS, window_overruns
 __all__ = [
     "API_RATE_LIMITS",
     "DEMO_COMPANIES",
+    "FAULT_KINDS",
+    "LOGGER",
+    "REQUEST_LOGGER",
     "SHAPES",
     "Company",
     "FakeOpenfactura",
+    "FaultKind",
     "ReceivedDocument",
     "RequestRecord",
     "SelfServiceLink",

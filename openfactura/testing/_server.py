@@ -35,7 +35,7 @@ from aiohttp import web
 
 from .._ratelimit import RateLimit
 from ._companies import DEMO_COMPANIES, Company
-from ._faults import Faults
+from ._faults import FaultKind, Faults
 from ._gateway import MAX_BODY, Gateway, RequestRecord
 from ._routes import ROUTE_GROUPS
 from ._store import ReceivedDocument, SelfServiceLink, Store, StoredDocument
@@ -328,27 +328,96 @@ class FakeOpenfactura:
         self._store.add_received(doc)
         return doc
 
-    # -- fault injection ------------------------------------------------------------------
+    # -- fault injection (see openfactura/testing/_faults.py) ------------------------------
 
-    def fail_next(self, count: int = 1, *, status: int = 503, path: str | None = None) -> None:
-        """Answer the next ``count`` requests (under ``path``) with ``status``, empty body."""
-        self._faults.add("status", count, status=status, path=path)
+    def fault_next(
+        self,
+        kind: FaultKind,
+        count: int = 1,
+        *,
+        path: str | None = None,
+        status: int | None = None,
+        seconds: float | None = None,
+        after_store: bool = False,
+        body: Any = None,
+    ) -> None:
+        """Plan a fault of ``kind`` (one of :data:`~openfactura.testing.FAULT_KINDS`) for the
+        next ``count`` requests under ``path`` that pass the gateway.
 
-    def proxy_502_next(self, count: int = 1, *, path: str | None = None) -> None:
+        ``"status"`` (``status``, default 503, empty body) and ``"html502"`` answer without
+        processing the request, unless ``after_store=True``; ``"delay"`` holds it
+        ``seconds``; ``"drop"``, ``"latin1"``, ``"html200"``, ``"truncated"``,
+        ``"error200"`` (``body``) and ``"empty200"`` replace the answer of the processed
+        request: an emission's document is stored. The named methods below are shorthands::
+
+            for kind in FAULT_KINDS:
+                fake.fault_next(kind, path="/v2/dte/document", seconds=0.1)
+        """
+        self._faults.add(
+            kind,
+            count,
+            path=path,
+            status=status,
+            seconds=seconds,
+            after_store=after_store,
+            body=body,
+        )
+
+    def fail_next(
+        self,
+        count: int = 1,
+        *,
+        status: int = 503,
+        path: str | None = None,
+        after_store: bool = False,
+    ) -> None:
+        """Answer the next ``count`` requests (under ``path``) with ``status``, empty body
+        (``after_store=True``: after processing them, e.g. a 502 once the document exists)."""
+        self.fault_next("status", count, status=status, path=path, after_store=after_store)
+
+    def proxy_502_next(
+        self, count: int = 1, *, path: str | None = None, after_store: bool = False
+    ) -> None:
         """Answer with a proxy's HTML 502 page (not JSON)."""
-        self._faults.add("html502", count, path=path)
+        self.fault_next("html502", count, path=path, after_store=after_store)
 
     def latin1_next(self, count: int = 1, *, path: str | None = None) -> None:
         """Send the next JSON answers as Latin-1 bytes instead of UTF-8."""
-        self._faults.add("latin1", count, path=path)
+        self.fault_next("latin1", count, path=path)
 
     def delay_next(self, count: int = 1, *, seconds: float, path: str | None = None) -> None:
         """Hold the next answers for ``seconds`` (real time) before sending them."""
-        self._faults.add("delay", count, seconds=seconds, path=path)
+        self.fault_next("delay", count, seconds=seconds, path=path)
 
     def drop_after_store_next(self, count: int = 1, *, path: str | None = None) -> None:
         """Process the next requests (a document *is* stored), then drop the connection."""
-        self._faults.add("drop", count, path=path)
+        self.fault_next("drop", count, path=path)
+
+    def html_next(self, count: int = 1, *, path: str | None = None) -> None:
+        """Process the next requests, then answer 200 with an HTML page instead of JSON."""
+        self.fault_next("html200", count, path=path)
+
+    def truncated_next(self, count: int = 1, *, path: str | None = None) -> None:
+        """Process the next requests, then answer 200 with their JSON cut in half."""
+        self.fault_next("truncated", count, path=path)
+
+    def error_body_next(self, count: int = 1, *, path: str | None = None, body: Any = None) -> None:
+        """Process the next requests, then answer 200 with an error body (``body``; default
+        ``{"error": {"message": "Error de base de datos", "code": "OF-13"}}``)."""
+        self.fault_next("error200", count, path=path, body=body)
+
+    def empty_body_next(self, count: int = 1, *, path: str | None = None) -> None:
+        """Process the next requests, then answer 200 with an empty body."""
+        self.fault_next("empty200", count, path=path)
+
+    @property
+    def pending_faults(self) -> int:
+        """How many faulty answers are still planned."""
+        return self._faults.pending
+
+    def clear_faults(self) -> None:
+        """Forget every planned fault."""
+        self._faults.clear()
 
     # -- lifecycle ------------------------------------------------------------------------
 

@@ -40,6 +40,17 @@ class SlidingWindows:
         self._clock = clock
         self._logs: dict[str, list[deque[float]]] = {}
 
+    def usage(self, key: str) -> list[tuple[RateLimit, int]]:
+        """Per window, the admitted requests of ``key`` in the window ending now."""
+        now = self._clock()
+        logs = self._logs.get(key)
+        if logs is None:
+            return [(limit, 0) for limit in self.limits]
+        return [
+            (limit, sum(1 for at in log if at > now - limit.period_seconds))
+            for limit, log in zip(self.limits, logs, strict=True)
+        ]
+
     def check(self, key: str) -> float:
         """0 when the request is admitted (and counted), else seconds until it would be."""
         now = self._clock()
