@@ -18,7 +18,9 @@ project's API reference describes it: the gateway's 401/404/429 bodies, strict
 sliding-window limits per key with ``Retry-After``, the wrapped (W) and flat (F) error
 shapes, folios per type and company, ``Idempotency-Key`` replays (``OF-06``), the status
 progression, SII XML, PDFs, lists with operator filters, the registry, ``anularDTE52``,
-self-service links — and injectable faults.
+self-service links — and injectable faults (:mod:`._faults`), a switch for the answer
+shapes the sources disagree on (``variant=``, :mod:`._variants`) and a request log
+(:mod:`._gateway`). The routes themselves live in ``_routes/``, one module per API area.
 """
 
 from __future__ import annotations
