@@ -25,7 +25,6 @@ cut to 80 characters without em dashes, ``GiroRecep`` cut to 40, boleta
 
 from __future__ import annotations
 
-import copy
 import decimal
 from typing import Any
 
@@ -73,7 +72,8 @@ def _required(*fields: str) -> RejectError:
 
 
 def _without_nulls(value: Any) -> Any:
-    """``value`` with every ``null`` member of an object removed (``null`` is absent)."""
+    """A copy of the JSON ``value`` without the ``null`` members of its objects (``null`` is
+    absent); its objects and lists are new, so the body sent is never changed."""
     if isinstance(value, dict):
         return {k: _without_nulls(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
@@ -120,7 +120,7 @@ def validate_emission(
             400, wrapped("Datos requeridos", "OF-01", [{"field": "dte", "issue": "Requerido"}])
         )
     _check_options(body)
-    dte: dict[str, Any] = _without_nulls(copy.deepcopy(body["dte"]))
+    dte: dict[str, Any] = _without_nulls(body["dte"])  # a copy: new objects and lists
     enc = dte.get("Encabezado")
     if self_service and isinstance(enc, dict):
         # Self-service links: no TipoDTE/Folio/Receptor needed (a boleta, if any, is anonymous).
