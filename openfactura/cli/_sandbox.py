@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import inspect
 import logging
 import sqlite3
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,7 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = ["register", "run_sandbox"]
 
-_LOGGER = "openfactura.testing"
+_LOGGER = "openfactura.sandbox"  # the sandbox's logger; requests go to its ".requests" child
 
 
 def _accepted_keys() -> list[tuple[str, str, str]]:
@@ -63,12 +61,6 @@ class _SandboxCommand(click.Command):
             )
 
 
-def _supports_variant() -> bool:
-    from ..testing import FakeOpenfactura
-
-    return "variant" in inspect.signature(FakeOpenfactura).parameters
-
-
 def _check_storage(storage: Path | None) -> None:
     if storage is None:
         return
@@ -83,22 +75,17 @@ def _check_storage(storage: Path | None) -> None:
 def _make(
     host: str, port: int, storage: Path | None, rate_limits: bool, variant: str | None
 ) -> FakeOpenfactura:
-    from .._ratelimit import DEFAULT_RATE_LIMITS
-    from ..testing import FakeOpenfactura
+    from ..testing import API_RATE_LIMITS, FakeOpenfactura
 
     options: dict[str, Any] = {}
     if variant is not None:
-        if not _supports_variant():
-            raise common.CliError(
-                "--variant: this version of openfactura.testing has no variants", common.EXIT_USAGE
-            )
         options["variant"] = variant
     try:
         return FakeOpenfactura(
             host=host,
             port=port,
             storage=storage,
-            rate_limits=DEFAULT_RATE_LIMITS if rate_limits else None,
+            rate_limits=API_RATE_LIMITS if rate_limits else None,
             **options,
         )
     except (sqlite3.Error, OSError) as exc:
@@ -112,7 +99,7 @@ def _make(
 
 
 def _log_requests() -> Callable[[], None]:
-    """Show the sandbox's request log (INFO on ``openfactura.testing``) on stderr; return
+    """Show the sandbox's request log (INFO on ``openfactura.sandbox``) on stderr; return
     what undoes it."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
@@ -127,23 +114,6 @@ def _log_requests() -> Callable[[], None]:
         logger.setLevel(level)
 
     return undo
-
-
-async def _echo_requests(fake: FakeOpenfactura) -> None:
-    """For a sandbox that does not log its requests: one line per request from
-    ``fake.requests`` (method, path, status, the key's last four characters)."""
-    seen = 0
-    while True:
-        await asyncio.sleep(0.1)
-        for record in fake.requests[seen:]:
-            hint = f" key ****{record.api_key_hint}" if record.api_key_hint else ""
-            stamp = time.strftime("%H:%M:%S")
-            print(
-                f"{stamp} {record.method} {record.path} -> {record.status}{hint}",
-                file=sys.stderr,
-                flush=True,
-            )
-        seen = len(fake.requests)
 
 
 async def _serve(
@@ -163,7 +133,6 @@ async def _serve(
         fake.close()
         reason = "address already in use" if exc.errno == errno.EADDRINUSE else exc.strerror
         raise common.CliError(f"cannot listen on {host}:{port}: {reason or exc}") from None
-    echo: asyncio.Task[None] | None = None
     undo_log: Callable[[], None] | None = None
     try:
         if json_banner:
@@ -179,12 +148,8 @@ async def _serve(
         sys.stdout.flush()
         if not quiet:
             undo_log = _log_requests()
-            if not _supports_variant():  # an older sandbox without its own request log
-                echo = asyncio.create_task(_echo_requests(fake))
         await asyncio.Event().wait()
     finally:
-        if echo is not None:
-            echo.cancel()
         if undo_log is not None:
             undo_log()
         await fake.stop()

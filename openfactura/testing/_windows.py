@@ -24,7 +24,12 @@ from collections.abc import Callable, Iterable, Sequence
 
 from .._ratelimit import RateLimit
 
-__all__ = ["SlidingWindows", "retry_after_text", "window_overruns"]
+__all__ = ["API_RATE_LIMITS", "SlidingWindows", "retry_after_text", "window_overruns"]
+
+API_RATE_LIMITS: tuple[RateLimit, ...] = (RateLimit(3, 1.0), RateLimit(100, 60.0))
+"""The API's limits per key, from the reference (§1.4, H): 3 requests per second and 100 per
+minute, as two sliding windows (§1.10). The sandbox's own constant on purpose: the fake must
+enforce what the API does, not whatever the SDK believes (``openfactura.DEFAULT_RATE_LIMITS``)."""
 
 
 class SlidingWindows:
@@ -34,6 +39,17 @@ class SlidingWindows:
         self.limits = tuple(limits)
         self._clock = clock
         self._logs: dict[str, list[deque[float]]] = {}
+
+    def usage(self, key: str) -> list[tuple[RateLimit, int]]:
+        """Per window, the admitted requests of ``key`` in the window ending now."""
+        now = self._clock()
+        logs = self._logs.get(key)
+        if logs is None:
+            return [(limit, 0) for limit in self.limits]
+        return [
+            (limit, sum(1 for at in log if at > now - limit.period_seconds))
+            for limit, log in zip(self.limits, logs, strict=True)
+        ]
 
     def check(self, key: str) -> float:
         """0 when the request is admitted (and counted), else seconds until it would be."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import inspect
 import json
 import os
 import queue
@@ -133,12 +132,35 @@ def test_sandbox_variant_option(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
     from openfactura.cli._app import cli
-    from openfactura.testing import FakeOpenfactura
 
-    if "variant" in inspect.signature(FakeOpenfactura).parameters:
-        pytest.skip("this sandbox has variants: covered by the sandbox's own tests")
-    result = CliRunner().invoke(cli, ["sandbox", "--port", "0", "--variant", "x"])
+    result = CliRunner().invoke(cli, ["sandbox", "--port", "0", "--variant", "nonsense"])
     assert result.exit_code == 2
-    assert (
-        result.stderr == "Error: --variant: this version of openfactura.testing has no variants\n"
+    assert result.stderr.startswith("Error: ")
+    assert "nonsense" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_sandbox_runs_the_alternate_variant() -> None:
+    env = dict(os.environ, PYTHONPATH=str(Path(openfactura.__file__).parents[1]))
+    command = ["sandbox", "--port", "0", "--json", "--quiet", "--variant", "alternate"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "openfactura.cli", *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        text=True,
     )
+    try:
+        assert proc.stdout is not None
+        banner = json.loads(proc.stdout.readline())
+        key = "928e15a2d14d4a6292345f04960f4bd3"
+        with openfactura.Openfactura(key, base_url=banner["base_url"]) as client:
+            raw = client.request("GET", "/v2/dte/organization/document")
+        # the alternate form of the folio availability answer (reference §8 #6): the doc
+        # table's "disponible" and types as text, where the best form has "disponibles"
+        rows = raw["documentos"]
+        assert rows and all("disponible" in row and "disponibles" not in row for row in rows)
+        assert all(isinstance(row["dte"], str) for row in rows)
+    finally:
+        proc.terminate()
+        proc.wait(10)

