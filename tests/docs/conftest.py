@@ -14,9 +14,10 @@ on loopback and points the library at it the way a reader does after running
   (the rate-limit guide's ``RedisLimiter`` examples read it).
 
 To keep the suite to seconds, the clients' default rate limits are those of the pytest
-plugin (the API's, 100 times faster), the sandbox enforces none, and it shows a document's
-final SII status at the first read. Each Markdown file starts on a clean sandbox
-(``fake.reset()``).
+plugin (the API's, 100 times faster), and sandboxes enforce none by default (this one, and
+the ones a page starts itself with ``FakeOpenfactura()``; a page that shows the limits
+passes ``rate_limits=`` explicitly). This sandbox shows a document's final SII status at the
+first read. Each Markdown file starts on a clean sandbox (``fake.reset()``).
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ def docs_sandbox() -> Iterator[FakeOpenfactura]:
             mp.setitem(_client.ENVIRONMENTS, "development", fake.base_url)  # type: ignore[index]
         for cls in (openfactura.AsyncOpenfactura, openfactura.Openfactura):
             mp.setitem(cls.__init__.__kwdefaults__, "rate_limits", COMPRESSED_LIMITS)
+        mp.setitem(FakeOpenfactura.__init__.__kwdefaults__, "rate_limits", None)
         workdir = Path(tempfile.mkdtemp(prefix="docs-redis-"))
         if shutil.which("redis-server"):
             from redis_server import RedisServer  # tests/support
