@@ -290,7 +290,12 @@ class PageRun:
         self.closed = True
         import openfactura
 
-        for value in list(self.namespace.values()):
+        values = list(self.namespace.values())
+        if self.project is not None:  # clients kept in the page's own modules
+            for module in list(sys.modules.values()):
+                if _is_inside(getattr(module, "__file__", None), self.project):
+                    values.extend(vars(module).values())
+        for value in values:
             with contextlib.suppress(Exception):
                 if isinstance(value, openfactura.Openfactura):
                     value.close()
