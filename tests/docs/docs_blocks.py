@@ -30,6 +30,7 @@ import gc
 import importlib
 import inspect
 import io
+import logging
 import os
 import re
 import shutil
@@ -188,6 +189,9 @@ class PageRun:
     project: Path | None = None
     loop: asyncio.AbstractEventLoop | None = None
     closed: bool = False
+    logging_state: list[tuple[logging.Logger, int, list[logging.Handler]]] = field(
+        default_factory=list
+    )
 
     def run_through(self, block: Block) -> None:
         """Run every block of the file up to ``block`` (those not run yet), then ``block``."""
@@ -216,6 +220,11 @@ class PageRun:
 
     def _start(self) -> None:
         self.project = Path(tempfile.mkdtemp(prefix="docs-test-"))
+        # A page may configure logging (basicConfig, levels): undone when it closes.
+        self.logging_state = [
+            (logger, logger.level, list(logger.handlers))
+            for logger in (logging.getLogger(), logging.getLogger("openfactura"))
+        ]
         self.namespace.update({"__name__": "__main__", "__builtins__": __builtins__})
         if self.on_start is not None:
             self.on_start(self)
@@ -310,6 +319,9 @@ class PageRun:
                 loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
         self.namespace.clear()
+        for logger, level, handlers in self.logging_state:
+            logger.setLevel(level)
+            logger.handlers[:] = handlers
         if self.project is not None:
             for name, module in list(sys.modules.items()):
                 if _is_inside(getattr(module, "__file__", None), self.project):
