@@ -354,7 +354,9 @@ def _dedent(block: list[str]) -> list[str]:
 
 def _language(code: list[str]) -> str:
     try:
-        compile("\n".join(code), "<doc>", "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+        compile(
+            "\n".join(code), "<doc>", "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+        )
     except SyntaxError:
         return "text"
     return "python"

@@ -173,7 +173,7 @@ def collect_all(root: Path) -> list[Block]:
 # -- running ------------------------------------------------------------------------------------
 
 
-class BlockFailed(AssertionError):
+class BlockFailedError(AssertionError):
     """A block raised, printed something else than its output block, or its pytest failed."""
 
 
@@ -216,7 +216,7 @@ class PageRun:
                 if earlier_failures
                 else ""
             )
-            raise BlockFailed(f"{block.id} (line {block.line}) failed{note}") from failure
+            raise BlockFailedError(f"{block.id} (line {block.line}) failed{note}") from failure
 
     def _start(self) -> None:
         self.project = Path(tempfile.mkdtemp(prefix="docs-test-"))
@@ -268,7 +268,9 @@ class PageRun:
             check=False,
         )
         if proc.returncode != 0:
-            raise BlockFailed(f"pytest failed in the page's project:\n{proc.stdout}{proc.stderr}")
+            raise BlockFailedError(
+                f"pytest failed in the page's project:\n{proc.stdout}{proc.stderr}"
+            )
         if block.output is not None:
             _check_output(block, proc.stdout)
 
@@ -335,7 +337,7 @@ def _check_output(block: Block, got: str) -> None:
     checker = doctest.OutputChecker()
     normalised = "\n".join(line.rstrip() for line in got.splitlines()) + "\n"
     if not checker.check_output(want, normalised, doctest.ELLIPSIS):
-        raise BlockFailed(
+        raise BlockFailedError(
             f"{block.id}: printed output differs from its output block\n"
             + checker.output_difference(doctest.Example("", want), normalised, doctest.ELLIPSIS)
         )
@@ -357,8 +359,5 @@ def _inside(project: Path) -> Iterator[None]:
 def _is_inside(path: str | None, folder: Path) -> bool:
     if not path:
         return False
-    try:
-        Path(path).resolve().relative_to(folder.resolve())
-    except ValueError:
-        return False
-    return True
+    prefixes = (str(folder) + os.sep, str(folder.resolve()) + os.sep)
+    return path.startswith(prefixes)

@@ -52,7 +52,9 @@ def test_block_runs(block: Block, pages: dict[str, PageRun], docs_sandbox: objec
     if run is None:
         blocks = [b for b in BLOCKS if b.rel == block.rel]
         run = pages[block.rel] = PageRun(
-            block.rel, blocks, on_start=lambda _run: docs_sandbox.reset()  # type: ignore[attr-defined]
+            block.rel,
+            blocks,
+            on_start=lambda _run: docs_sandbox.reset(),  # type: ignore[attr-defined]
         )
     run.run_through(block)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from docs_blocks import BlockFailed, PageRun, collect
+from docs_blocks import BlockFailedError, PageRun, collect
 
-PAGE = '''# Title
+PAGE = """# Title
 
 ```python
 import asyncio
@@ -47,7 +47,7 @@ print(VALUE)
 ```output
 4...
 ```
-'''
+"""
 
 
 def _run_all(tmp_path: Path, text: str) -> tuple[list[object], PageRun]:
@@ -59,7 +59,7 @@ def _run_all(tmp_path: Path, text: str) -> tuple[list[object], PageRun]:
     for block in blocks:
         try:
             run.run_through(block)
-        except BlockFailed as exc:
+        except BlockFailedError as exc:
             outcomes.append(exc)
         else:
             outcomes.append(None)
@@ -99,7 +99,7 @@ def test_a_page_runs_in_one_namespace_with_async_blocks_and_files(tmp_path: Path
 )
 def test_a_failing_block_fails(tmp_path: Path, text: str, message: str) -> None:
     outcomes, _ = _run_all(tmp_path, text)
-    assert isinstance(outcomes[0], BlockFailed)
+    assert isinstance(outcomes[0], BlockFailedError)
     chained = f"{outcomes[0]} {outcomes[0].__cause__}"
     assert message in chained
 
@@ -107,7 +107,7 @@ def test_a_failing_block_fails(tmp_path: Path, text: str, message: str) -> None:
 def test_tracebacks_point_into_the_markdown_file(tmp_path: Path) -> None:
     outcomes, _ = _run_all(tmp_path, "# T\n\ntext\n\n```python\nx = 1\n1 / 0\n```\n")
     failure = outcomes[0]
-    assert isinstance(failure, BlockFailed)
+    assert isinstance(failure, BlockFailedError)
     tb = failure.__cause__.__traceback__  # type: ignore[union-attr]
     while tb.tb_next is not None:
         tb = tb.tb_next
