@@ -1,8 +1,8 @@
 """The documented environment every code block of the README and docs runs in.
 
-``docs_sandbox`` (session-scoped) starts one :class:`~openfactura.testing.FakeOpenfactura`
-on loopback and points the library at it the way a reader does after running
-``openfactura sandbox``:
+``docs_services`` starts one :class:`~openfactura.testing.FakeOpenfactura` on loopback for
+the block test (stopped when it ends), and ``docs_sandbox`` points the library at it, for
+each test, the way a reader does after running ``openfactura sandbox``:
 
 * ``OPENFACTURA_API_KEY``: the sandbox's key (Haulmer's public demo key of HAULMER SPA);
 * ``OPENFACTURA_ENV=development``;
@@ -46,35 +46,45 @@ def _library_reads_base_url(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def docs_sandbox() -> Iterator[FakeOpenfactura]:
-    """A running sandbox, and the environment variables that point every example at it."""
+@pytest.fixture(scope="module")
+def docs_services() -> Iterator[tuple[FakeOpenfactura, str | None]]:
+    """The sandbox, and a redis-server when the binary is installed (their URLs)."""
+    workdir = Path(tempfile.mkdtemp(prefix="docs-redis-"))
     redis = None
-    with (
-        FakeOpenfactura(rate_limits=None, status_reads_until_final=0) as fake,
-        pytest.MonkeyPatch.context() as mp,
-    ):
-        mp.setenv("OPENFACTURA_API_KEY", fake.api_key)
-        mp.setenv("OPENFACTURA_ENV", "development")
-        mp.setenv("OPENFACTURA_BASE_URL", fake.base_url)
-        if not _library_reads_base_url(fake.base_url):
-            # Today's way (before OPENFACTURA_BASE_URL): "development" means the sandbox.
-            from openfactura import _client
-
-            mp.setitem(_client.ENVIRONMENTS, "development", fake.base_url)  # type: ignore[index]
-        for cls in (openfactura.AsyncOpenfactura, openfactura.Openfactura):
-            mp.setitem(cls.__init__.__kwdefaults__, "rate_limits", COMPRESSED_LIMITS)
-        mp.setitem(FakeOpenfactura.__init__.__kwdefaults__, "rate_limits", None)
-        workdir = Path(tempfile.mkdtemp(prefix="docs-redis-"))
+    with FakeOpenfactura(rate_limits=None, status_reads_until_final=0) as fake:
         if shutil.which("redis-server"):
             from redis_server import RedisServer  # tests/support
 
             redis = RedisServer(workdir)
             redis.start()
-            mp.setenv("REDIS_URL", redis.url)
         try:
-            yield fake
+            yield fake, (redis.url if redis is not None else None)
         finally:
             if redis is not None:
                 redis.kill()
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture
+def docs_sandbox(
+    docs_services: tuple[FakeOpenfactura, str | None], monkeypatch: pytest.MonkeyPatch
+) -> FakeOpenfactura:
+    """The running sandbox, and the environment that points every example at it.
+
+    Set for each docs test only (undone after it), so nothing leaks into other tests.
+    """
+    fake, redis_url = docs_services
+    monkeypatch.setenv("OPENFACTURA_API_KEY", fake.api_key)
+    monkeypatch.setenv("OPENFACTURA_ENV", "development")
+    monkeypatch.setenv("OPENFACTURA_BASE_URL", fake.base_url)
+    if not _library_reads_base_url(fake.base_url):
+        # Today's way (before OPENFACTURA_BASE_URL): "development" means the sandbox.
+        from openfactura import _client
+
+        monkeypatch.setitem(_client.ENVIRONMENTS, "development", fake.base_url)  # type: ignore[index]
+    for cls in (openfactura.AsyncOpenfactura, openfactura.Openfactura):
+        monkeypatch.setitem(cls.__init__.__kwdefaults__, "rate_limits", COMPRESSED_LIMITS)
+    monkeypatch.setitem(FakeOpenfactura.__init__.__kwdefaults__, "rate_limits", None)
+    if redis_url is not None:
+        monkeypatch.setenv("REDIS_URL", redis_url)
+    return fake

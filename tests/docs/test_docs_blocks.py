@@ -38,8 +38,8 @@ def _param(block: Block) -> object:
     return pytest.param(block, id=block.id, marks=marks)
 
 
-@pytest.fixture(scope="session")
-def pages(docs_sandbox: object) -> Iterator[dict[str, PageRun]]:
+@pytest.fixture(scope="module")
+def pages(docs_services: object) -> Iterator[dict[str, PageRun]]:
     runs: dict[str, PageRun] = {}
     yield runs
     for run in runs.values():
