@@ -6,10 +6,12 @@ each test, the way a reader does after running ``openfactura sandbox``:
 
 * ``OPENFACTURA_API_KEY``: the sandbox's key (Haulmer's public demo key of HAULMER SPA);
 * ``OPENFACTURA_ENV=development``;
-* ``OPENFACTURA_BASE_URL``: the sandbox's URL. Until the library reads this variable (the
-  ``cli`` branch adds it), the fixture also points the ``development`` environment at the
-  sandbox (``openfactura._client.ENVIRONMENTS``); it detects by itself when that is no
-  longer needed, and then only the three variables are used;
+* ``OPENFACTURA_BASE_URL``: the sandbox's URL (the library reads it when a client is given
+  neither ``base_url=`` nor ``environment=``);
+* and, for blocks that name ``environment="development"`` explicitly (the README's do), the
+  ``development`` environment itself points at the sandbox
+  (``openfactura._client.ENVIRONMENTS``). The docs pages never pass ``environment=``; once
+  the README's examples do not either, this patch can go;
 * ``REDIS_URL``: a throw-away ``redis-server`` on loopback, when the binary is installed
   (the rate-limit guide's ``RedisLimiter`` examples read it).
 
@@ -36,14 +38,6 @@ try:  # the sandbox needs the `testing` extra
     from openfactura.testing.pytest_plugin import COMPRESSED_LIMITS
 except ImportError:  # pragma: no cover - reported by test_docs_blocks' skip
     FakeOpenfactura = None  # type: ignore[assignment,misc]
-
-
-def _library_reads_base_url(url: str) -> bool:
-    """Whether ``OPENFACTURA_BASE_URL`` (already set) is honoured by the library."""
-    try:
-        return openfactura.AsyncOpenfactura().base_url == url.rstrip("/")
-    except openfactura.ConfigurationError:
-        return False
 
 
 @pytest.fixture(scope="module")
@@ -77,11 +71,11 @@ def docs_sandbox(
     monkeypatch.setenv("OPENFACTURA_API_KEY", fake.api_key)
     monkeypatch.setenv("OPENFACTURA_ENV", "development")
     monkeypatch.setenv("OPENFACTURA_BASE_URL", fake.base_url)
-    if not _library_reads_base_url(fake.base_url):
-        # Today's way (before OPENFACTURA_BASE_URL): "development" means the sandbox.
-        from openfactura import _client
+    # Blocks that say environment="development" (or a library without OPENFACTURA_BASE_URL)
+    # reach the sandbox too.
+    from openfactura import _client
 
-        monkeypatch.setitem(_client.ENVIRONMENTS, "development", fake.base_url)  # type: ignore[index]
+    monkeypatch.setitem(_client.ENVIRONMENTS, "development", fake.base_url)  # type: ignore[index]
     for cls in (openfactura.AsyncOpenfactura, openfactura.Openfactura):
         monkeypatch.setitem(cls.__init__.__kwdefaults__, "rate_limits", COMPRESSED_LIMITS)
     monkeypatch.setitem(FakeOpenfactura.__init__.__kwdefaults__, "rate_limits", None)
