@@ -1,4 +1,4 @@
-"""Developer sessions: ``nox -s tests lint typecheck bench`` (``soak`` for the long runs).
+"""Developer sessions: ``nox -s tests lint typecheck docs bench`` (``soak`` for the long runs).
 
 ``nox -s compat`` runs the timing-sensitive tests (deadlines, your own timeout,
 cancellation, emission outcomes, the blocking facade) on every Python the package claims
@@ -78,6 +78,20 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package."""
     session.install("-e", ".[dev]")
     session.run("mypy", "--strict", "openfactura")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site strictly: a warning (bad link, missing docstring) fails."""
+    session.install("-e", ".[docs]")
+    session.run(
+        "mkdocs",
+        "build",
+        "--strict",
+        "--site-dir",
+        str(ROOT / "site"),
+        env={"NO_MKDOCS_2_WARNING": "1"},
+    )
 
 
 @nox.session

@@ -222,7 +222,8 @@ def compute_totals(
     """Compute the ``Totales`` of a document of type ``tipo`` from its lines.
 
     ``gross_prices`` says whether the line prices include IVA (``None``: the type's default,
-    gross for boletas, net for the rest; see :func:`gross_prices_of`). ``tax_rates``
+    gross for boletas and for notas over a boleta, net for the rest, unless ``IdDoc`` says
+    ``MntBruto=1`` or ``IndMntNeto=2``). ``tax_rates``
     (percent by ``CodImpAdic`` code) completes :data:`TAX_RATES` for lines with additional
     or retained taxes; ``impto_reten`` uses given ``ImptoReten`` entries instead of
     computing them. ``iva_exceptional`` is the ARTESANO regime (IVA 0). Returns the totals

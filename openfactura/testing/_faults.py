@@ -66,6 +66,7 @@ FaultKind = Literal[
     "error200",
     "empty200",
 ]
+"""The kinds of fault :meth:`FakeOpenfactura.fault_next` injects (see the module docstring)."""
 FAULT_KINDS: tuple[FaultKind, ...] = (
     "status",
     "html502",

@@ -69,6 +69,7 @@ from typing import Any, Literal
 __all__ = ["SHAPES", "Shapes", "Variant"]
 
 Variant = Literal["best", "alternate"]
+"""``"best"``: the best-evidenced form of every ambiguous shape; ``"alternate"``: the other."""
 SHAPES: tuple[str, ...] = (
     "status",
     "status_folio",

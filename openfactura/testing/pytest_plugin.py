@@ -32,6 +32,8 @@ from openfactura import RateLimit
 
 from ._server import FakeOpenfactura
 
+HAVE_PYTEST_ASYNCIO: bool
+"""Whether pytest-asyncio is installed (the async fixture needs it; the others do not)."""
 try:
     import pytest_asyncio
 
