@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .._fields import extra_field, wire
-from ._common import Day, DocumentStatus, Timestamp, XmlText, rename_key, write_file
+from ._common import Day, DocumentStatus, Timestamp, XmlText, answer_hook, write_file
 
 if TYPE_CHECKING:
     from ..dte import Document
@@ -41,7 +41,8 @@ class StatusResult:
     """``GET /document/{token}/status`` (or ``/{rut}/{type}/{folio}/status``).
 
     ``estado`` is a :class:`DocumentStatus` (a ``str``); ``is_final`` tells whether the SII
-    has decided. ``token`` comes with reads by token, ``folio`` with reads by folio.
+    has decided. ``token`` comes with reads by token, ``folio`` with reads by folio. The
+    API may also answer with the bare status text (``"Aceptado"``); both are read.
     """
 
     estado: DocumentStatus = wire("estado")
@@ -192,6 +193,8 @@ class ReceivedDocument:
     acuses: list[AcuseEvent] | None = wire("Acuses", default=None)
     fma_pago: int | None = wire("FmaPago", default=None)
     tpo_tran_compra: int | None = wire("TpoTranCompra", default=None)
+    token: str | None = wire("Token", default=None)
+    """The document token when the API gives one (``Token`` or ``token``; both are read)."""
     extra: dict[str, Any] = extra_field()
 
     @property
@@ -232,4 +235,30 @@ class ReceivedPage:
         return self.current_page >= self.last_page
 
 
-rename_key(IssuedDocument, ("token",), "Token")
+def _is_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        return True
+    return isinstance(value, str) and value.strip().isdigit()
+
+
+def _no_more_pages(data: dict[str, Any]) -> None:
+    """``"last_page": "N/A"`` (or any non-number): the API's way of saying "no more pages"."""
+    last = data.get("last_page")
+    if last is not None and not _is_number(last):
+        data["last_page"] = data.get("current_page", 1)
+
+
+_TOKEN = {"Token": "token", "TOKEN": "token"}
+_ROW_TOKEN = {"token": "Token", "TOKEN": "Token"}
+
+answer_hook(StatusResult, scalar="estado", aliases=_TOKEN)
+answer_hook(DocumentJson, aliases=_TOKEN)
+answer_hook(PdfFile, scalar="pdf", aliases=_TOKEN)
+answer_hook(XmlFile, aliases=_TOKEN)
+answer_hook(IssuedDocument, aliases=_ROW_TOKEN)
+answer_hook(AcuseEvent)
+answer_hook(ReceivedDocument, aliases=_ROW_TOKEN)
+answer_hook(IssuedPage, prepare=_no_more_pages)
+answer_hook(ReceivedPage, prepare=_no_more_pages)

@@ -71,7 +71,7 @@ async def test_non_json_success_is_a_typed_error(
     mocked: Any, client: openfactura.AsyncOpenfactura
 ) -> None:
     mocked.get(ORG, status=200, body=b"<html>maintenance</html>", content_type="text/html")
-    with pytest.raises(openfactura.ServerError, match="not JSON"):
+    with pytest.raises(openfactura.ResponseDecodeError, match="not JSON"):
         await client.request("GET", "/v2/dte/organization")
 
 
