@@ -44,8 +44,8 @@ class Taxpayer:
 
     @property
     def found(self) -> bool:
-        """False for the API's answer to an unknown RUT (every field ``null``)."""
-        return self.rut is not None or self.razon_social is not None
+        """False for the API's answer to an unknown RUT (every field ``null`` or blank)."""
+        return bool(self.rut) or bool(self.razon_social)
 
 
 answer_hook(Taxpayer)
