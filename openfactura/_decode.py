@@ -133,24 +133,28 @@ def _check_identity(
     response: Response, data: Mapping[str, Any], cls: type, what: str, path: str
 ) -> None:
     identity = _IDENTITY.get(cls)
+    if identity is None:
+        identified = True
+    elif identity.null_ok:
+        identified = any(key in data for key in identity.keys)
+    else:
+        identified = any(data.get(key) not in (None, "") for key in identity.keys)
     error = data.get("error")
-    if error not in (None, "", {}, []) and "error" not in _wire_names(cls):
-        text = error_text(data) or "no message"
+    if (
+        isinstance(error, (str, Mapping))
+        and error
+        and (identity is None or not identified)
+        and "error" not in _wire_names(cls)
+    ):
         raise _error(
             response,
             what,
-            [(f"{path}.error", text)],
+            [(f"{path}.error", error_text(data) or "no message")],
             message=f"The API answered HTTP {response.status} with an error instead of {what}",
         )
-    if identity is None:
-        return
-    if identity.null_ok:
-        found = any(key in data for key in identity.keys)
-    else:
-        found = any(data.get(key) not in (None, "") for key in identity.keys)
-    if not found:
+    if not identified:
         said = error_text(data)
-        issue = f"none of {', '.join(identity.keys)} is there" + (
+        issue = f"none of {', '.join(identity.keys if identity else ())} is there" + (
             f" (the API says: {said})" if said else ""
         )
         raise _error(response, what, [(path, issue)])

@@ -12,11 +12,13 @@ Usage::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from .._exceptions import ResponseDecodeError, ValidationError
 from .._fields import extra_field, wire
 from ._common import Day, DocumentStatus, Timestamp, XmlText, answer_hook, write_file
 
@@ -34,6 +36,19 @@ __all__ = [
     "StatusResult",
     "XmlFile",
 ]
+
+
+def _read_server_document(read: Callable[[Any], Document], data: Any, body: Any) -> Document:
+    """``read(data)``; the API's document that the models refuse is the server's failure."""
+    try:
+        return read(data)
+    except ValidationError as exc:
+        raise ResponseDecodeError(
+            f"Could not read the API's document: {exc.message}",
+            status=200,
+            body=body,
+            problems=exc.problems,
+        ) from exc
 
 
 @attrs.frozen(kw_only=True)
@@ -75,11 +90,11 @@ class DocumentJson:
     def to_document(self) -> Document:
         """The ``json`` tree read into the DTE models (:func:`openfactura.dte.from_wire`).
 
-        Raises :class:`~openfactura.ValidationError` if the tree cannot be read.
+        Raises :class:`~openfactura.ResponseDecodeError` if the API's tree cannot be read.
         """
         from ..dte import from_wire
 
-        return from_wire(self.json)
+        return _read_server_document(from_wire, self.json, self.json)
 
 
 @attrs.frozen(kw_only=True)
@@ -130,10 +145,13 @@ class XmlFile:
         return write_file(path, self.raw, overwrite=overwrite)
 
     def parse(self) -> Document:
-        """Read the XML into the DTE models (:func:`openfactura.dte.parse_xml`)."""
+        """Read the XML into the DTE models (:func:`openfactura.dte.parse_xml`).
+
+        Raises :class:`~openfactura.ResponseDecodeError` if the API's XML cannot be read.
+        """
         from ..dte import parse_xml
 
-        return parse_xml(self.raw)
+        return _read_server_document(parse_xml, self.raw, self.content)
 
 
 @attrs.frozen(kw_only=True)

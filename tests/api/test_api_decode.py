@@ -39,11 +39,16 @@ DTE = {"Encabezado": {"IdDoc": {"TipoDTE": 33}}, "Detalle": []}  # sent with val
 
 @attrs.frozen
 class Reader:
-    """How to ask for one shape (``method`` on ``path``) and what to look at in the result."""
+    """How to ask for one shape and what to look at in the result.
+
+    ``call(client, token)`` makes the request; ``token`` is the token of an issued document
+    (``TOKEN`` on the mocks; against the sandbox, one emitted there). ``method`` and
+    ``path`` are the route the mocks answer on.
+    """
 
     method: str
     path: str
-    call: Callable[[openfactura.AsyncOpenfactura], Awaitable[Any]]
+    call: Callable[[openfactura.AsyncOpenfactura, str], Awaitable[Any]]
     read: Callable[[Any], Any]
 
 
@@ -80,91 +85,91 @@ def _page(rows: list[dict[str, Any]], last: Any = 1) -> dict[str, Any]:
 
 READERS: dict[str, Reader] = {
     "status": Reader(
-        "GET", f"/document/{TOKEN}/status", lambda c: c.documents.status(TOKEN), lambda r: r.estado
+        "GET", f"/document/{TOKEN}/status", lambda c, t: c.documents.status(t), lambda r: r.estado
     ),
     "status finality": Reader(
         "GET",
         f"/document/{TOKEN}/status",
-        lambda c: c.documents.status(TOKEN),
+        lambda c, t: c.documents.status(t),
         lambda r: r.is_final,
     ),
     "cedible": Reader(
         "GET",
         f"/document/{TOKEN}/cedible",
-        lambda c: c.documents.cedible(TOKEN),
+        lambda c, t: c.documents.cedible(t),
         lambda r: r.content,
     ),
     "codigoActividadEconomica (organization)": Reader(
         "GET",
         "/organization",
-        lambda c: c.organization.get(),
+        lambda c, t: c.organization.get(),
         lambda r: r.actividad_principal.codigo_actividad_economica,
     ),
     "resolucion.numero": Reader(
-        "GET", "/organization", lambda c: c.organization.get(), lambda r: r.resolucion.numero
+        "GET", "/organization", lambda c, t: c.organization.get(), lambda r: r.resolucion.numero
     ),
     "codigoActividadEconomica (taxpayer)": Reader(
         "GET",
         "/taxpayer/76430498-5",
-        lambda c: c.taxpayers.get("76430498-5"),
+        lambda c, t: c.taxpayers.get("76430498-5"),
         lambda r: r.actividades[0].codigo_actividad_economica,
     ),
     "folio count": Reader(
         "GET",
         "/organization/document",
-        lambda c: c.organization.folios(),
+        lambda c, t: c.organization.folios(),
         lambda r: (r.types, r.available(33)),
     ),
     "OF-06 token": Reader(
         "POST",
         "/document",
-        lambda c: c.documents.emit(DTE, validate=False, idempotency_key="order-1"),
+        lambda c, t: c.documents.emit(DTE, validate=False, idempotency_key="order-1"),
         lambda r: (r.token, r.replayed),
     ),
     "issued rows' token": Reader(
         "POST",
         "/document/issued",
-        lambda c: c.documents.issued().first_page(),
+        lambda c, t: c.documents.issued().first_page(),
         lambda r: [row.token for row in r.data],
     ),
     "received rows' token": Reader(
         "POST",
         "/document/received",
-        lambda c: c.documents.received().first_page(),
+        lambda c, t: c.documents.received().first_page(),
         lambda r: [row.token for row in r.data],
     ),
     "last_page": Reader(
         "POST",
         "/document/issued",
-        lambda c: c.documents.issued().first_page(),
+        lambda c, t: c.documents.issued().first_page(),
         lambda r: (r.last_page, r.is_last),
     ),
     "purchase state": Reader(
         "GET",
         "/registry/purchase/2026/08",
-        lambda c: c.registry.purchases(2026, 8),
+        lambda c, t: c.registry.purchases(2026, 8),
         lambda r: [block.state for block in r],
     ),
     "annulment message": Reader(
         "POST",
         "/anularDTE52",
-        lambda c: c.documents.annul_guia(34972, "2020-10-16"),
+        lambda c, t: c.documents.annul_guia(34972, "2020-10-16"),
         lambda r: r.message,
     ),
     "self-service state": Reader(
         "GET",
         "/selfservice/stateinvoice/AbC123",
-        lambda c: c.self_service.state("AbC123"),
+        lambda c, t: c.self_service.state("AbC123"),
         lambda r: (r.response, r.is_pending),
     ),
     "SELF_SERVICE link": Reader(
         "POST",
         "/document",
-        lambda c: c.documents.emit(DTE, validate=False),
+        lambda c, t: c.documents.emit(DTE, validate=False),
         lambda r: r.self_service_token,
     ),
     "status token": Reader(
-        "GET", f"/document/{TOKEN}/status", lambda c: c.documents.status(TOKEN), lambda r: r.token
+        "GET", f"/document/{TOKEN}/status", lambda c, t: c.documents.status(t), lambda r: r.token
     ),
 }
 
@@ -309,7 +314,7 @@ async def read_shape(
     reader = READERS[shape]
     register = mocked.get if reader.method == "GET" else mocked.post
     register(f"{API}{reader.path}", status=status, body=json.dumps(raw), repeat=True)
-    return reader.read(await reader.call(client))
+    return reader.read(await reader.call(client, TOKEN))
 
 
 @pytest.mark.parametrize(
@@ -594,3 +599,17 @@ async def test_an_empty_list_page_is_still_an_empty_page(
     first = await client.documents.issued().first_page()
     second = await client.documents.issued().first_page()
     assert first.data == second.data == [] and first.is_last and second.is_last
+
+
+async def test_a_document_the_models_refuse_is_the_servers_failure(
+    mocked: aioresponses, client: openfactura.AsyncOpenfactura
+) -> None:
+    """``to_document()``/``parse()`` read the API's document: refusing it is not bad input."""
+    mocked.get(f"{API}/document/{TOKEN}/json", payload={"json": {"Encabezado": {}}})
+    mocked.get(f"{API}/document/{TOKEN}/xml", payload={"xml": base64.b64encode(b"<x/>").decode()})
+    document = await client.documents.get(TOKEN)
+    xml = await client.documents.xml(TOKEN)
+    for read in (document.to_document, xml.parse):
+        with pytest.raises(openfactura.ResponseDecodeError) as info:
+            read()
+        assert info.value.problems and not isinstance(info.value, openfactura.ValidationError)
