@@ -425,6 +425,8 @@ def _detail_pairs(raw: Any) -> list[tuple[str, str]]:
 def _error_payload(body: Any) -> dict[str, Any]:
     """The object holding ``message``/``code``/``details``: ``error`` when it wraps them,
     else the body itself; a ``message`` that is itself an object is looked into too."""
+    if isinstance(body, list):
+        return {"details": body}  # a bare list of problems
     if not isinstance(body, Mapping):
         return {}
     payload: dict[str, Any] = dict(body)
@@ -456,9 +458,9 @@ def make_api_error(
     Shapes understood: wrapped ``{"error": {"message", "code", "details": [...]}}``, flat
     ``{"message", "code", "details": {...}}``, gateway ``{"statusCode", "message"}``,
     ``{"error": "text"}``, ``{"message": {"message": ...}}``, problem details
-    (``detail``/``title``), ``validationErrors``/``errors`` lists (read as ``details``),
-    and anything else (text, HTML) which becomes a :class:`ServerError` or the status's
-    class. The message is never empty when the body has any text.
+    (``detail``/``title``), ``validationErrors``/``errors`` lists and a bare list (read
+    as ``details``), and anything else (text, HTML) which becomes a :class:`ServerError`
+    or the status's class. The message is never empty when the body has any text.
 
     For a 429, ``retry_after`` is the wait the server asked for, exactly: the body's
     ``retry_after``, else the ``retry_after`` given (the ``Retry-After`` header), else the
@@ -511,7 +513,7 @@ def make_api_error(
         return DuplicateDocumentError(message, token=token, **common)
     if status == 404 or code == "OF-22":
         return NotFoundError(message, **common)
-    if status >= 500 or not isinstance(body, Mapping):
+    if status >= 500 or not isinstance(body, (Mapping, list)):
         return ServerError(message, **common)
     if 400 <= status < 500:
         return InvalidRequestError(message, **common)

@@ -89,6 +89,12 @@ SHAPES: list[tuple[str, Any, str, list[tuple[str, str]]]] = [
         [("", "Page debe ser un número")],
     ),
     (
+        "a bare list",
+        [{"field": "RUTRecep", "message": "RUT inválido"}],
+        "RUT inválido",
+        [("RUTRecep", "RUT inválido")],
+    ),
+    (
         "details without a message",
         {"error": {"code": "OF-10", "details": [{"field": "Folio", "issue": "Debe ser 0"}]}},
         "Debe ser 0",
