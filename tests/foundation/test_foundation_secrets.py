@@ -22,9 +22,9 @@ from openfactura._retry import RetryPolicy
 from openfactura._transport import SecretStr
 
 KEY = "Kq7vXw2LmZp9RtY4nBc6HsJ8dFg3VhQx"
-DEV = "https://dev-api.haulmer.com"
-ORG = f"{DEV}/v2/dte/organization"
-DOC = f"{DEV}/v2/dte/document"
+PROD = "https://api.haulmer.com"  # a key that is not a demo key: production
+ORG = f"{PROD}/v2/dte/organization"
+DOC = f"{PROD}/v2/dte/document"
 
 
 def pieces_of_the_key(text: str) -> list[str]:
@@ -60,7 +60,7 @@ async def test_key_never_leaks_on_any_error_path(caplog: pytest.LogCaptureFixtur
     caplog.set_level(logging.DEBUG)
     collected: list[str] = []
     client = openfactura.AsyncOpenfactura(
-        KEY, environment="development", rate_limits=None, max_retries=1
+        KEY, environment="production", rate_limits=None, max_retries=1
     )
 
     async def no_sleep(_: float) -> None:
@@ -171,7 +171,7 @@ async def test_key_echoed_by_the_server_is_masked(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     client = openfactura.AsyncOpenfactura(
-        KEY, environment="development", rate_limits=None, max_retries=0
+        KEY, environment="production", rate_limits=None, max_retries=0
     )
     with aioresponses() as mock:
         mock.get(
