@@ -123,7 +123,7 @@ READERS: dict[str, Reader] = {
     "OF-06 token": Reader(
         "POST",
         "/document",
-        lambda c, t: c.documents.emit(DTE, validate=False, idempotency_key="order-1"),
+        lambda c, t: c.documents.emit(DTE, response=(), validate=False, idempotency_key="o-1"),
         lambda r: (r.token, r.replayed),
     ),
     "issued rows' token": Reader(
