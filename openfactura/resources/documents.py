@@ -331,7 +331,8 @@ class Documents(AsyncResource):
 
         Calls ``GET /v2/dte/document/{token}/status`` or
         ``GET /v2/dte/document/{rut}/{type}/{folio}/status``. ``result.estado`` is a
-        :class:`DocumentStatus` (``Pendiente`` and ``Sin estado`` are not final).
+        :class:`DocumentStatus` (``Pendiente`` and ``Sin estado`` are not final). The
+        ``token`` or ``folio`` asked for is on the result even when the API left it out.
 
         >>> (await client.documents.status(token)).is_final  # doctest: +SKIP
         >>> await client.documents.status(rut="76795561-8", dte_type=33, folio=2514)
@@ -339,7 +340,12 @@ class Documents(AsyncResource):
         Raises :class:`NotFoundError` (``OF-22``, unknown folio), :class:`InvalidRequestError`,
         :class:`ValidationError` (bad arguments, nothing sent), :class:`ResponseDecodeError`.
         """
-        return await self._read("status", token, rut, dte_type, folio, StatusResult)
+        result = await self._read("status", token, rut, dte_type, folio, StatusResult)
+        if token is not None and result.token is None:
+            return attrs.evolve(result, token=token.strip())
+        if folio is not None and result.folio is None:
+            return attrs.evolve(result, folio=as_int("folio", folio))
+        return result
 
     async def get(
         self,

@@ -304,6 +304,7 @@ VARIANTS: list[tuple[str, str, int, Any, Any]] = [
     ("SELF_SERVICE link", "bare url", 200, {"TOKEN": TOKEN, "SELF_SERVICE": LINK}, "AbC123"),
     ("status token", "token", 200, {"estado": "Aceptado", "token": TOKEN}, TOKEN),
     ("status token", "Token", 200, {"estado": "Aceptado", "Token": TOKEN}, TOKEN),
+    ("status token", "bare string: the token asked for", 200, "Aceptado", TOKEN),
 ]
 
 
@@ -613,3 +614,25 @@ async def test_a_document_the_models_refuse_is_the_servers_failure(
         with pytest.raises(openfactura.ResponseDecodeError) as info:
             read()
         assert info.value.problems and not isinstance(info.value, openfactura.ValidationError)
+
+
+async def test_a_bare_status_by_folio_keeps_the_folio_asked_for(
+    mocked: aioresponses, client: openfactura.AsyncOpenfactura
+) -> None:
+    mocked.get(f"{API}/document/76795561-8/33/2514/status", body=json.dumps("Rechazado"))
+    result = await client.documents.status(rut="76795561-8", dte_type=33, folio=2514)
+    assert (result.estado, result.folio, result.token, result.is_final) == (
+        "Rechazado",
+        2514,
+        None,
+        True,
+    )
+
+
+async def test_wait_many_yields_tokens_when_statuses_are_bare(
+    mocked: aioresponses, client: openfactura.AsyncOpenfactura
+) -> None:
+    for token in ("t1", "t2"):
+        mocked.get(f"{API}/document/{token}/status", body=json.dumps("Aceptado"))
+    seen = [r.token async for r in client.documents.wait_many(["t1", "t2"])]
+    assert sorted(seen) == ["t1", "t2"]
