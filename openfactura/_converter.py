@@ -48,7 +48,7 @@ from ._exceptions import ValidationError
 from ._fields import AS_TEXT, EXTRA, FOLIO_NUMBER, ONE_OR_LIST, wire_name
 from ._rut import Rut
 
-__all__ = ["converter", "structure", "unstructure"]
+__all__ = ["converter", "strict_b64decode", "structure", "unstructure"]
 
 T = TypeVar("T")
 
@@ -171,14 +171,27 @@ def _structure_bool(value: Any, _: type) -> bool:
     raise ValueError(f"expected true or false, got {value!r}")
 
 
+def strict_b64decode(value: str) -> bytes:
+    """Base64 as the API sends it (line breaks and missing padding tolerated), or
+    ``ValueError``: unlike :func:`base64.b64decode`, stray characters are not skipped."""
+    text = "".join(value.split())
+    if "-" in text or "_" in text:
+        text = text.translate(_URLSAFE)
+    text += "=" * (-len(text) % 4)
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError(f"not base64 text (it starts {value[:40]!r})") from None
+
+
+_URLSAFE = str.maketrans("-_", "+/")
+
+
 def _structure_bytes(value: Any, _: type) -> bytes:
     if isinstance(value, bytes):
         return value
     if isinstance(value, str):
-        try:
-            return base64.b64decode(value, validate=False)
-        except binascii.Error:
-            raise ValueError("expected base64 text") from None
+        return strict_b64decode(value)
     raise ValueError(f"expected base64 text, got {type(value).__name__}")
 
 
@@ -614,16 +627,21 @@ converter.register_unstructure_hook_factory(attrs.has, _make_unstructure)
 # -- entry points ---------------------------------------------------------------------------
 
 
-def _problems(exc: BaseException, path: str) -> list[tuple[str, str]]:
-    """``($.wire.path, issue)`` pairs of a cattrs error tree, with wire names in the path."""
-    from cattrs.v import format_exception
+def _problems(exc: BaseException, path: str, fmt: Any = None) -> list[tuple[str, str]]:
+    """``($.wire.path, issue)`` pairs of a cattrs error tree, with wire names in the path.
 
+    ``fmt(exc, type)`` words one leaf error (default: cattrs' ``format_exception``).
+    """
+    if fmt is None:
+        from cattrs.v import format_exception
+
+        fmt = format_exception
     out: list[tuple[str, str]] = []
     if isinstance(exc, cattrs.IterableValidationError):
         with_notes, without = exc.group_exceptions()
         for sub, note in with_notes:
-            out.extend(_leaf_or_tree(sub, f"{path}[{note.index!r}]", note.type, format_exception))
-        out.extend((path, format_exception(sub, None)) for sub in without)
+            out.extend(_leaf_or_tree(sub, f"{path}[{note.index!r}]", note.type, fmt))
+        out.extend((path, fmt(sub, None)) for sub in without)
     elif isinstance(exc, cattrs.ClassValidationError):
         names: dict[str, str] = {}
         cls = getattr(exc, "cl", None)
@@ -632,8 +650,8 @@ def _problems(exc: BaseException, path: str) -> list[tuple[str, str]]:
         with_class_notes, without = exc.group_exceptions()
         for sub, class_note in with_class_notes:
             where = f"{path}.{names.get(class_note.name, class_note.name)}"
-            out.extend(_leaf_or_tree(sub, where, class_note.type, format_exception))
-        out.extend((path, format_exception(sub, None)) for sub in without)
+            out.extend(_leaf_or_tree(sub, where, class_note.type, fmt))
+        out.extend((path, fmt(sub, None)) for sub in without)
     else:
         out.append((path, str(exc)))
     return out
@@ -641,7 +659,7 @@ def _problems(exc: BaseException, path: str) -> list[tuple[str, str]]:
 
 def _leaf_or_tree(exc: BaseException, path: str, type_: Any, fmt: Any) -> list[tuple[str, str]]:
     if isinstance(exc, (cattrs.ClassValidationError, cattrs.IterableValidationError)):
-        return _problems(exc, path)
+        return _problems(exc, path, fmt)
     if isinstance(exc, ValidationError) and exc.problems:
         return [(path, p.issue) for p in exc.problems]
     return [(path, str(fmt(exc, type_)))]

@@ -35,8 +35,8 @@ Usage::
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
+import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
@@ -60,9 +60,12 @@ __all__ = [
     "ServerError",
     "ValidationError",
     "WaitTimeoutError",
+    "describe_undecodable",
+    "error_text",
     "make_api_error",
     "parse_try_again_seconds",
     "redact",
+    "redact_data",
 ]
 
 
@@ -291,6 +294,21 @@ def redact(text: str, secret: str) -> str:
     return re.sub(re.escape(secret), "****", text, flags=re.IGNORECASE)
 
 
+def redact_data(data: Any, secret: str) -> Any:
+    """Decoded JSON with :func:`redact` applied to every string in it (keys included).
+
+    The transport masks the key in the raw bytes; a JSON escape (``\\u0041``, ``\\/``)
+    hides it from that byte-level pass, so answers with escapes are masked again here.
+    """
+    if isinstance(data, str):
+        return redact(data, secret)
+    if isinstance(data, list):
+        return [redact_data(item, secret) for item in data]
+    if isinstance(data, dict):
+        return {redact(str(k), secret): redact_data(v, secret) for k, v in data.items()}
+    return data
+
+
 class APIConnectionError(OpenfacturaError):
     """The API could not be reached (DNS, refused connection, TLS, connection reset)."""
 
@@ -363,28 +381,97 @@ def parse_try_again_seconds(message: str | None) -> float | None:
     return float(match.group(1)) if match else None
 
 
-def _normalise_details(raw: Any) -> list[tuple[str, str]]:
-    if raw is None:
+def _seconds(value: Any) -> float | None:
+    """A wait in seconds from a body's ``retry_after``; junk, NaN, infinity, < 0 -> None."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+# Where the human text of an error lives, in the order it is looked for: the API's wrapped
+# and flat shapes (``message``), gateways and frameworks (``error`` as text, ``detail`` and
+# ``title`` of RFC 9457 problem details, ``error_description``...).
+_TEXT_KEYS = ("message", "error", "detail", "title", "error_description", "description")
+# Lists of field problems: the API's ``details``, ``validationErrors``, Laravel's ``errors``.
+_DETAIL_KEYS = ("details", "validationErrors", "errors")
+_FIELD_KEYS = ("field", "property", "path", "name", "key", "param", "parameter")
+_ISSUE_KEYS = ("issue", "message", "error", "msg", "description", "detail", "reason")
+
+
+def _text(value: Any, depth: int = 0) -> str:
+    """The human text in ``value``: a string as is, else the text of its known keys."""
+    if isinstance(value, str):
+        return value.strip()
+    if depth > 4:
+        return ""
+    if isinstance(value, Mapping):
+        for key in _TEXT_KEYS:
+            text = _text(value.get(key), depth + 1)
+            if text:
+                return text
+        return ""
+    if isinstance(value, (list, tuple)):
+        return "; ".join(t for t in (_text(item, depth + 1) for item in value) if t)
+    return ""
+
+
+def _issue(value: Any) -> str:
+    text = _text(value)
+    if text or value is None:
+        return text
+    return str(value)
+
+
+def _detail_pairs(raw: Any) -> list[tuple[str, str]]:
+    """``(field, issue)`` pairs from any of the detail shapes the API and gateways use."""
+    if raw is None or raw == "" or raw == [] or raw == {}:
         return []
     if isinstance(raw, Mapping):
-        if "field" in raw and "issue" in raw:
-            return [(str(raw["field"]), _text(raw["issue"]))]
-        return [(str(k), _text(v)) for k, v in raw.items()]
-    if isinstance(raw, list):
+        if any(k in raw for k in _FIELD_KEYS) and any(k in raw for k in _ISSUE_KEYS):
+            return _detail_pairs([raw])
+        return [(str(k), _issue(v)) for k, v in raw.items()]
+    if isinstance(raw, (list, tuple)):
         out: list[tuple[str, str]] = []
         for item in raw:
-            if isinstance(item, Mapping) and ("field" in item or "issue" in item):
-                out.append((str(item.get("field", "")), _text(item.get("issue", ""))))
-            elif isinstance(item, Mapping):
-                out.extend((str(k), _text(v)) for k, v in item.items())
+            if isinstance(item, Mapping):
+                field = next((item[k] for k in _FIELD_KEYS if item.get(k) is not None), None)
+                issue = next((item[k] for k in _ISSUE_KEYS if item.get(k) is not None), None)
+                if field is not None or issue is not None:
+                    out.append(("" if field is None else _issue(field), _issue(issue)))
+                else:
+                    out.extend((str(k), _issue(v)) for k, v in item.items())
             else:
-                out.append(("", _text(item)))
+                out.append(("", _issue(item)))
         return out
-    return [("", _text(raw))]
+    return [("", _issue(raw))]
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else str(value)
+def _error_payload(body: Any) -> dict[str, Any]:
+    """The object holding ``message``/``code``/``details``: ``error`` when it wraps them,
+    else the body itself; a ``message`` that is itself an object is looked into too."""
+    if isinstance(body, list):
+        return {"details": body}  # a bare list of problems
+    if not isinstance(body, Mapping):
+        return {}
+    payload: dict[str, Any] = dict(body)
+    inner = payload.get("error")
+    if isinstance(inner, Mapping):
+        payload.pop("error")
+        payload = {**payload, **inner}  # shape W: {"error": {...}}
+    nested = payload.get("message")
+    if isinstance(nested, Mapping):  # {"message": {"message": ..., "code": ...}}
+        payload = {**payload, **{k: v for k, v in nested.items() if k != "message"}}
+        payload["message"] = nested.get("message")
+    return payload
+
+
+def error_text(body: Any) -> str:
+    """The human text of an error body, whatever its shape (``""`` when it has none)."""
+    return _text(_error_payload(body)) if isinstance(body, Mapping) else _text(body)
 
 
 def make_api_error(
@@ -397,22 +484,35 @@ def make_api_error(
     """Build the right :class:`APIError` for a non-2xx answer, whatever the body shape.
 
     Shapes understood: wrapped ``{"error": {"message", "code", "details": [...]}}``, flat
-    ``{"message", "code", "details": {...}}``, gateway ``{"statusCode", "message"}``, and
-    anything else (text, HTML) which becomes a :class:`ServerError` or the status's class.
+    ``{"message", "code", "details": {...}}``, gateway ``{"statusCode", "message"}``,
+    ``{"error": "text"}``, ``{"message": {"message": ...}}``, problem details
+    (``detail``/``title``), ``validationErrors``/``errors`` lists and a bare list (read
+    as ``details``), and anything else (text, HTML) which becomes a :class:`ServerError`
+    or the status's class. The message is never empty when the body has any text.
+
+    For a 429, ``retry_after`` is the wait the server asked for, exactly: the body's
+    ``retry_after``, else the ``retry_after`` given (the ``Retry-After`` header), else the
+    "Try again in X seconds" of the message. A value that is not a finite number of
+    seconds >= 0 (``"nan"``, ``"inf"``, ``-5``, junk) is ignored.
     """
-    payload: Mapping[str, Any] = {}
-    if isinstance(body, Mapping):
-        inner = body.get("error")
-        payload = inner if isinstance(inner, Mapping) else body
-        if isinstance(inner, str) and inner.strip() and not body.get("message"):
-            payload = {**body, "message": inner}  # {"error": "some text"}
-    message = payload.get("message") if payload else None
-    if not isinstance(message, str) or not message:
+    payload = _error_payload(body)
+    raw_details: Any = None
+    details: list[tuple[str, str]] = []
+    for key in _DETAIL_KEYS:
+        if payload.get(key) not in (None, "", [], {}):
+            raw_details = payload[key] if raw_details is None else raw_details
+            details += _detail_pairs(payload[key])
+    message = _text({k: payload.get(k) for k in _TEXT_KEYS})
+    if isinstance(payload.get("message"), (list, tuple)):
+        # {"message": ["a must be...", ...], "error": "Bad Request"}: the list is the details.
+        details += _detail_pairs(payload["message"])
+        message = _text(payload.get("error")) or message
+    if not message and details:
+        message = "; ".join(issue for _, issue in details if issue)[:300]
+    if not message:
         message = _fallback_message(status, body)
-    code = payload.get("code") if payload else None
-    code = str(code) if code not in (None, "") else None
-    raw_details = payload.get("details") if payload else None
-    details = _normalise_details(raw_details)
+    code = payload.get("code")
+    code = str(code) if code not in (None, "") and not isinstance(code, (Mapping, list)) else None
     common: dict[str, Any] = {
         "status": status,
         "code": code,
@@ -423,27 +523,25 @@ def make_api_error(
 
     if status == 429 or code == "OF-429":
         extra = raw_details if isinstance(raw_details, Mapping) else {}
-        hint_wait = extra.get("retry_after", payload.get("retry_after") if payload else None)
-        wait = retry_after
-        if hint_wait is not None:
-            with contextlib.suppress(TypeError, ValueError):
-                wait = float(hint_wait)
+        wait = _seconds(extra.get("retry_after", payload.get("retry_after")))
+        if wait is None:
+            wait = _seconds(retry_after)
         if wait is None:
             wait = parse_try_again_seconds(message)
-        ends_at = extra.get("ends_at", payload.get("ends_at") if payload else None)
+        ends_at = extra.get("ends_at", payload.get("ends_at"))
         return RateLimitError(message, retry_after=wait, ends_at=ends_at, **common)
     if status in (401, 403):
         return AuthenticationError(message, **common)
     if code == "OF-03":
         return PermissionDeniedError(message, **common)
     if code == "OF-06":
-        token = payload.get("token") if payload else None
-        if not token:
+        token = payload.get("token")
+        if not isinstance(token, str) or not token:
             token = next((issue for field, issue in details if field.lower() == "token"), None)
         return DuplicateDocumentError(message, token=token, **common)
     if status == 404 or code == "OF-22":
         return NotFoundError(message, **common)
-    if status >= 500 or not isinstance(body, Mapping):
+    if status >= 500 or not isinstance(body, (Mapping, list)):
         return ServerError(message, **common)
     if 400 <= status < 500:
         return InvalidRequestError(message, **common)
@@ -454,7 +552,34 @@ def _fallback_message(status: int, body: Any) -> str:
     if isinstance(body, str) and body.strip():
         snippet = " ".join(re.sub(r"<[^>]+>", " ", body).split())[:200]
         return f"Unexpected non-JSON answer: {snippet}"
+    if _has_text(body):
+        import json
+
+        snippet = json.dumps(body, ensure_ascii=False, default=str)[:200]
+        return f"Unexpected error answer: {snippet}"
     return f"HTTP {status} without an error message"
+
+
+def _has_text(value: Any, depth: int = 0) -> bool:
+    if isinstance(value, str):
+        return bool(value.strip())
+    if depth > 8:
+        return False
+    if isinstance(value, Mapping):
+        return any(_has_text(v, depth + 1) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_has_text(v, depth + 1) for v in value)
+    return False
+
+
+def describe_undecodable(text: str) -> str:
+    """What a 2xx body that is not JSON looks like, for a :class:`ResponseDecodeError`."""
+    head = text.lstrip()[:1]
+    if head == "<":
+        return "an HTML/XML page, not JSON"
+    if head in ("{", "["):
+        return "JSON cut short or malformed"
+    return "text, not JSON"
 
 
 class WaitTimeoutError(OpenfacturaError, TimeoutError):

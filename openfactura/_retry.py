@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import math
 import random
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -76,7 +77,11 @@ class RetryPolicy:
 def parse_retry_after(
     value: str | None, *, now: Callable[[], dt.datetime] | None = None
 ) -> float | None:
-    """Seconds to wait from a ``Retry-After`` value: ``"7"``, ``"0.5"`` or an HTTP date."""
+    """Seconds to wait from a ``Retry-After`` value: ``"7"``, ``"0.5"`` or an HTTP date.
+
+    ``None`` when there is no usable value (absent, junk, ``nan``, ``inf``, negative); an
+    HTTP date in the past means 0.
+    """
     if value is None:
         return None
     text = value.strip()
@@ -87,7 +92,8 @@ def parse_retry_after(
     except ValueError:
         pass
     else:
-        return max(seconds, 0.0) if seconds == seconds else None  # NaN -> None
+        # NaN, infinity and negative numbers are not a wait anyone asked for: ignored.
+        return seconds if math.isfinite(seconds) and seconds >= 0 else None
     try:
         when = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):

@@ -49,7 +49,9 @@ from ._exceptions import (
     ResponseDecodeError,
     ServerError,
     ValidationError,
+    describe_undecodable,
     make_api_error,
+    redact_data,
 )
 from ._fork import keep_parent_object
 from ._ratelimit import Limiter
@@ -122,7 +124,7 @@ def decode_json(raw: bytes) -> Any:
         text = raw.decode("latin-1")
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested thousands of levels deep
         raise _NotJSONError(text) from None
 
 
@@ -511,14 +513,14 @@ class Transport:
 
             if 200 <= status < 300:
                 try:
-                    data = decode_json(raw)
+                    data = self._decode(raw)
                 except _NotJSONError as exc:
                     raise ResponseDecodeError(
                         "The API answered with a body that is not JSON: "
                         + " ".join(exc.text.split())[:200],
                         status=status,
                         body=exc.text,
-                        problems=[("$", "not JSON")],
+                        problems=[("$", describe_undecodable(exc.text))],
                         headers=resp_headers,
                     ) from None
                 return Response(
@@ -529,7 +531,7 @@ class Transport:
                 )
 
             try:
-                error_body: Any = decode_json(raw)
+                error_body: Any = self._decode(raw)
             except _NotJSONError as exc:
                 error_body = exc.text
             error = make_api_error(
@@ -704,6 +706,12 @@ class Transport:
             ) from exc
         except aiohttp.ClientError as exc:
             raise APIConnectionError(f"Connection error talking to {_host(url)}: {exc}") from exc
+
+    def _decode(self, raw: bytes) -> Any:
+        """:func:`decode_json`, masking the key again where a JSON escape (``\\u0041``)
+        hid it from the byte-level pass of :meth:`_send`."""
+        data = decode_json(raw)
+        return redact_data(data, self._api_key) if b"\\" in raw else data
 
     def _safe_headers(self, headers: Mapping[str, str]) -> dict[str, str]:
         """Response headers without cookies or the key (echoes of the key are masked)."""

@@ -7,7 +7,7 @@ import enum
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from .._exceptions import ServerError, ValidationError
+from .._exceptions import ResponseDecodeError, ValidationError
 from .._rut import Rut
 from .._transport import Response
 
@@ -76,13 +76,15 @@ def link_token(link: str) -> str:
 
 
 def mapping_body(response: Response, what: str) -> dict[str, Any]:
-    """The answer as a JSON object, or a :class:`ServerError` saying what was expected."""
+    """The answer as a JSON object, or a :class:`ResponseDecodeError` saying what was
+    expected (prefer :func:`openfactura._decode.decode`, which also reads the model)."""
     data = response.data
     if not isinstance(data, dict):
-        raise ServerError(
+        raise ResponseDecodeError(
             f"Expected {what} as a JSON object, got {type(data).__name__}",
             status=response.status,
             body=data,
+            problems=[("$", "not a JSON object")],
             headers=response.headers,
         )
     return data

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .._converter import structure
+from .._decode import decode
 from .._exceptions import (
     OpenfacturaError,
     OutcomeUnknownError,
@@ -97,13 +97,7 @@ def read_emission(answer: Response, key: str) -> EmissionResult:
     if not isinstance(token, str) or not token.strip():
         issue = "missing" if token is None else f"{_short(token)} is not a token"
         raise unreadable("the emission answer has no TOKEN", [("TOKEN", issue)])
-    try:
-        result = structure(data, EmissionResult)
-    except (ValidationError, ResponseDecodeError) as exc:
-        raise unreadable(
-            "the emission answer cannot be read as an EmissionResult",
-            list(exc.problems) or [("$", str(exc))],
-        ) from exc
+    result = decode(answer, EmissionResult, "the emission result")
     return attrs.evolve(
         result, idempotency_key=answer.idempotency_key or key, replayed=answer.replayed
     )
@@ -125,7 +119,7 @@ async def _complete_replay(
     try:
         if want_pdf:
             step = "PDF"
-            pdf = structure(await _get(client, token, "pdf", deadline), PdfFile)
+            pdf = decode(await _get(client, token, "pdf", deadline), PdfFile, "the PDF")
             if not pdf.content:
                 raise ResponseDecodeError(
                     "the pdf answer has no PDF", status=200, problems=[("pdf", "missing")]
@@ -135,11 +129,11 @@ async def _complete_replay(
                 changes["folio"] = pdf.folio
         if want_folio and "folio" not in changes:
             step = "FOLIO"
-            doc = structure(await _get(client, token, "json", deadline), DocumentJson)
+            doc = decode(await _get(client, token, "json", deadline), DocumentJson, "the json")
             changes["folio"] = _folio_of(doc)
         if want_xml:
             step = "XML"
-            xml = structure(await _get(client, token, "xml", deadline), XmlFile)
+            xml = decode(await _get(client, token, "xml", deadline), XmlFile, "the XML")
             if xml.xml is None:
                 raise ResponseDecodeError(
                     "the xml answer has no XML", status=200, problems=[("xml", "missing")]
@@ -152,19 +146,11 @@ async def _complete_replay(
     return attrs.evolve(result, **changes)
 
 
-async def _get(client: AsyncOpenfactura, token: str, value: str, deadline: float) -> Any:
+async def _get(client: AsyncOpenfactura, token: str, value: str, deadline: float) -> Response:
     answer = await client._request("GET", f"{EMISSION_PATH}/{token}/{value}", deadline=deadline)
-    data = answer.data
-    if isinstance(data, str) and value == "pdf":
-        return {"pdf": data}  # a bare base64 string
-    if not isinstance(data, dict):
-        raise ResponseDecodeError(
-            f"expected the document's {value} as a JSON object",
-            status=answer.status,
-            body=data,
-            problems=[("$", "not a JSON object")],
-        )
-    return data
+    if isinstance(answer.data, str) and value == "pdf":
+        return attrs.evolve(answer, data={"pdf": answer.data})  # a bare base64 string
+    return answer
 
 
 def _folio_of(doc: DocumentJson) -> int:

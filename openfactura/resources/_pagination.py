@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 
 import attrs
 
-from .._converter import structure
+from .._decode import decode
 from .._exceptions import ValidationError
 from ._filters import Predicate, matches
 
@@ -80,17 +80,20 @@ class AsyncPager(Generic[RowT, PageT]):
         return dict(self._body)
 
     async def page(self, number: int) -> PageT:
-        """Fetch page ``number`` (1-based). A page with no rows (HTTP 204) comes back empty."""
+        """Fetch page ``number`` (1-based). A page with no rows (HTTP 204) comes back empty.
+
+        Raises :class:`ResponseDecodeError` for an answer that is not a page (rows
+        without ``TipoDTE``...); ``last_page: "N/A"`` is read as "no more pages".
+        """
         if isinstance(number, bool) or not isinstance(number, int) or number < 1:
             raise ValidationError(
                 "Invalid page", [("Page", f"{number!r} is not a page number >= 1")]
             )
         body = {**self._body, "Page": number}
         response = await self._client._request("POST", self._path, json=body, safe=True)
-        data = response.data
-        if not data:
+        if response.data is None or response.data == []:
             return self._page_type(current_page=number, last_page=number, total=0, data=[])  # type: ignore[call-arg]
-        page = structure(data, self._page_type)
+        page = decode(response, self._page_type, "a page of the document list")
         if self._predicates:
             rows = [row for row in page.data if matches(self._predicates, row)]
             page = cast(PageT, attrs.evolve(cast(Any, page), data=rows))

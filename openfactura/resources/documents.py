@@ -28,10 +28,13 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from .._converter import structure, unstructure
-from .._exceptions import ServerError, ValidationError, WaitTimeoutError
+import attrs
+
+from .._converter import unstructure
+from .._decode import decode
+from .._exceptions import ValidationError, WaitTimeoutError
 from ..types._common import OpenfacturaWarning
 from ..types.accuse import AccuseResult
 from ..types.annulment import AnnulmentResult
@@ -49,7 +52,7 @@ from ..types.emission import Custom, EmissionResult, SendEmail
 from ..types.self_service import Customer, CustomizePage, SelfService
 from . import _emission, _filters
 from ._base import AsyncResource, SyncResource
-from ._common import RutLike, as_date, as_int, as_rut, mapping_body, segment
+from ._common import RutLike, as_date, as_int, as_rut, segment
 from ._pagination import AsyncPager, SyncPager
 
 if TYPE_CHECKING:
@@ -57,6 +60,8 @@ if TYPE_CHECKING:
     from ..dte import Document
 
 __all__ = ["Documents", "SyncDocuments"]
+
+T = TypeVar("T")
 
 _RESPONSE_ITEMS = frozenset(
     {
@@ -295,12 +300,11 @@ class Documents(AsyncResource):
         rut: RutLike | None,
         dte_type: int | None,
         folio: int | None,
-    ) -> dict[str, Any]:
+        model: type[T],
+    ) -> T:
         path = self._read_path(value, token, rut, dte_type, folio)
         answer = await self._client._request("GET", path)
-        if isinstance(answer.data, str) and value in ("pdf", "cedible"):
-            return {"pdf": answer.data}  # a bare base64 string
-        return mapping_body(answer, f"the document's {value}")
+        return decode(answer, model, f"the document's {value}")
 
     async def status(
         self,
@@ -314,16 +318,21 @@ class Documents(AsyncResource):
 
         Calls ``GET /v2/dte/document/{token}/status`` or
         ``GET /v2/dte/document/{rut}/{type}/{folio}/status``. ``result.estado`` is a
-        :class:`DocumentStatus` (``Pendiente`` and ``Sin estado`` are not final).
+        :class:`DocumentStatus` (``Pendiente`` and ``Sin estado`` are not final). The
+        ``token`` or ``folio`` asked for is on the result even when the API left it out.
 
         >>> (await client.documents.status(token)).is_final  # doctest: +SKIP
         >>> await client.documents.status(rut="76795561-8", dte_type=33, folio=2514)
 
         Raises :class:`NotFoundError` (``OF-22``, unknown folio), :class:`InvalidRequestError`,
-        :class:`ValidationError` (bad arguments, nothing sent).
+        :class:`ValidationError` (bad arguments, nothing sent), :class:`ResponseDecodeError`.
         """
-        data = await self._read("status", token, rut, dte_type, folio)
-        return structure(data, StatusResult)
+        result = await self._read("status", token, rut, dte_type, folio, StatusResult)
+        if token is not None and result.token is None:
+            return attrs.evolve(result, token=token.strip())
+        if folio is not None and result.folio is None:
+            return attrs.evolve(result, folio=as_int("folio", folio))
+        return result
 
     async def get(
         self,
@@ -339,10 +348,9 @@ class Documents(AsyncResource):
         >>> doc.json["Encabezado"]["Totales"]["MntTotal"], doc.fch_recep_sii  # doctest: +SKIP
 
         Raises :class:`NotFoundError` (``OF-22``), :class:`InvalidRequestError`,
-        :class:`ValidationError`.
+        :class:`ValidationError`, :class:`ResponseDecodeError`.
         """
-        data = await self._read("json", token, rut, dte_type, folio)
-        return structure(data, DocumentJson)
+        return await self._read("json", token, rut, dte_type, folio, DocumentJson)
 
     async def pdf(
         self,
@@ -358,9 +366,9 @@ class Documents(AsyncResource):
         >>> pdf.save("factura.pdf")                   # refuses to overwrite  # doctest: +SKIP
 
         Raises :class:`NotFoundError` (``OF-22``), :class:`InvalidRequestError`,
-        :class:`ServerError` (an answer without a PDF), :class:`ValidationError`.
+        :class:`ResponseDecodeError` (an answer without a PDF), :class:`ValidationError`.
         """
-        return self._pdf(await self._read("pdf", token, rut, dte_type, folio), "pdf")
+        return await self._read("pdf", token, rut, dte_type, folio, PdfFile)
 
     async def cedible(
         self,
@@ -375,16 +383,9 @@ class Documents(AsyncResource):
         >>> (await client.documents.cedible(token)).save("cedible.pdf")  # doctest: +SKIP
 
         Raises :class:`InvalidRequestError` (``Documento sin cedible``), :class:`NotFoundError`,
-        :class:`ServerError`, :class:`ValidationError`.
+        :class:`ResponseDecodeError`, :class:`ValidationError`.
         """
-        return self._pdf(await self._read("cedible", token, rut, dte_type, folio), "cedible")
-
-    @staticmethod
-    def _pdf(data: dict[str, Any], what: str) -> PdfFile:
-        result = structure(data, PdfFile)
-        if not result.content:
-            raise ServerError(f"The {what} answer has no PDF", status=200, body=data)
-        return result
+        return await self._read("cedible", token, rut, dte_type, folio, PdfFile)
 
     async def xml(
         self,
@@ -400,13 +401,9 @@ class Documents(AsyncResource):
         >>> xml.content[:5], xml.save("factura.xml")  # doctest: +SKIP
 
         Raises :class:`NotFoundError` (``OF-22``), :class:`InvalidRequestError`,
-        :class:`ServerError` (no XML in the answer), :class:`ValidationError`.
+        :class:`ResponseDecodeError` (no XML in the answer), :class:`ValidationError`.
         """
-        data = await self._read("xml", token, rut, dte_type, folio)
-        result = structure(data, XmlFile)
-        if result.xml is None:
-            raise ServerError("The xml answer has no XML", status=200, body=data)
-        return result
+        return await self._read("xml", token, rut, dte_type, folio, XmlFile)
 
     # -- waiting for the SII --------------------------------------------------------------
 
@@ -622,7 +619,7 @@ class Documents(AsyncResource):
         answer = await self._client._request(
             "POST", "/v2/dte/document/received/accuse", json=body, safe=False
         )
-        return structure(answer.data if isinstance(answer.data, dict) else {}, AccuseResult)
+        return decode(answer, AccuseResult, "the accuse result")
 
     async def annul_guia(self, folio: int, fecha: Any) -> AnnulmentResult:
         """Void a guía de despacho (type 52) (``POST /v2/dte/anularDTE52``).
@@ -641,7 +638,7 @@ class Documents(AsyncResource):
             "Fecha": as_date("fecha", fecha).isoformat(),
         }
         answer = await self._client._request("POST", "/v2/dte/anularDTE52", json=body, safe=False)
-        return structure(answer.data if isinstance(answer.data, dict) else {}, AnnulmentResult)
+        return decode(answer, AnnulmentResult, "the annulment result")
 
 
 def _check_wait_args(timeout: float, interval: float, max_interval: float) -> None:

@@ -10,11 +10,10 @@ Usage::
 
 from __future__ import annotations
 
-from .._converter import structure
+from .._decode import decode
 from ..types.organization import Folios
 from ..types.organization import Organization as OrganizationRecord
 from ._base import AsyncResource, SyncResource
-from ._common import mapping_body
 
 __all__ = ["Organization", "SyncOrganization"]
 
@@ -33,11 +32,12 @@ class Organization(AsyncResource):
         >>> org = await client.organization.get()  # doctest: +SKIP
         >>> org.razon_social, org.glosa_descriptiva  # doctest: +SKIP
 
-        Raises :class:`AuthenticationError` (bad key) and the usual API errors.
+        Raises :class:`AuthenticationError` (bad key), :class:`ResponseDecodeError` (an
+        answer without the company's ``rut``) and the usual API errors.
         """
         params = {"extra_fields": "logo"} if include_logo else None
         answer = await self._client._request("GET", "/v2/dte/organization", params=params)
-        return structure(mapping_body(answer, "the organization"), OrganizationRecord)
+        return decode(answer, OrganizationRecord, "the organization")
 
     async def folios(self) -> Folios:
         """Document types the company may issue, with folios available and CAF expiry.
@@ -47,10 +47,11 @@ class Organization(AsyncResource):
 
         >>> (await client.organization.folios()).available(33)  # doctest: +SKIP
 
-        Raises :class:`AuthenticationError` and the usual API errors.
+        Raises :class:`AuthenticationError`, :class:`ResponseDecodeError` and the usual API
+        errors.
         """
         answer = await self._client._request("GET", "/v2/dte/organization/document")
-        return structure(mapping_body(answer, "the folio availability"), Folios)
+        return decode(answer, Folios, "the folio availability")
 
 
 class SyncOrganization(SyncResource[Organization]):

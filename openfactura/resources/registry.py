@@ -15,11 +15,11 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Literal
 
-from .._converter import structure
-from .._exceptions import ServerError, ValidationError
+from .._decode import decode, decode_list
+from .._exceptions import ValidationError
 from ..types.registry import PurchaseSummary, SalesSummary, SyncRcvResult
 from ._base import AsyncResource, SyncResource
-from ._common import as_int, mapping_body
+from ._common import as_int
 
 __all__ = ["PURCHASE_STATUSES", "Registry", "SyncRegistry"]
 
@@ -88,7 +88,7 @@ class Registry(AsyncResource):
         """
         path = f"/v2/dte/registry/sales/{_period_path(year, month, day)}"
         answer = await self._client._request("GET", path)
-        return structure(mapping_body(answer, "the sales summary"), SalesSummary)
+        return decode(answer, SalesSummary, "the sales summary")
 
     async def purchases(
         self,
@@ -113,19 +113,9 @@ class Registry(AsyncResource):
         wanted = _statuses(status)
         params = {"status": wanted} if wanted is not None else None
         answer = await self._client._request("GET", path, params=params)
-        data = answer.data
-        if data is None:
+        if answer.data is None:
             return []
-        if isinstance(data, dict):
-            data = [data]
-        if not isinstance(data, list):
-            raise ServerError(
-                "Expected the purchase summary as a JSON list",
-                status=answer.status,
-                body=data,
-                headers=answer.headers,
-            )
-        return structure(data, list[PurchaseSummary])
+        return decode_list(answer, PurchaseSummary, "the purchase summary")
 
     async def sync_rcv(
         self, registro: Literal["sales", "purchase"], periodo: int | str | dt.date
@@ -150,7 +140,9 @@ class Registry(AsyncResource):
         answer = await self._client._request(
             "POST", "/v2/dte/registry/sync-rcv", json=body, safe=False
         )
-        return structure(answer.data if isinstance(answer.data, dict) else {}, SyncRcvResult)
+        if answer.data is None:  # the documented answer: no body
+            return SyncRcvResult()
+        return decode(answer, SyncRcvResult, "the sync acknowledgement")
 
 
 class SyncRegistry(SyncResource[Registry]):

@@ -11,7 +11,7 @@ Usage::
 
 from __future__ import annotations
 
-from .._converter import structure
+from .._decode import decode
 from ..types.self_service import SelfServiceState
 from ._base import AsyncResource, SyncResource
 from ._common import link_token, segment
@@ -52,10 +52,7 @@ class SelfServiceLinks(AsyncResource):
         """
         path = f"/v2/dte/selfservice/stateinvoice/{segment(link_token(link))}"
         answer = await self._client._request("GET", path)
-        data = answer.data
-        if isinstance(data, str):
-            data = {"response": data}
-        return structure(data if isinstance(data, dict) else {}, SelfServiceState)
+        return decode(answer, SelfServiceState, "the self-service link's state")
 
 
 class SyncSelfServiceLinks(SyncResource[SelfServiceLinks]):

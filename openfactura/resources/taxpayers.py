@@ -8,11 +8,11 @@ Usage::
 
 from __future__ import annotations
 
-from .._converter import structure
+from .._decode import decode
 from .._exceptions import NotFoundError
 from ..types.taxpayer import Taxpayer
 from ._base import AsyncResource, SyncResource
-from ._common import RutLike, as_rut, mapping_body, segment
+from ._common import RutLike, as_rut, segment
 
 __all__ = ["SyncTaxpayers", "Taxpayers"]
 
@@ -26,24 +26,24 @@ class Taxpayers(AsyncResource):
         """The SII record of ``rut`` (``"76795561-8"``, ``"76.795.561-8"``, ``Rut``, body ``int``).
 
         Calls ``GET /v2/dte/taxpayer/{rut}``. The API answers an unknown RUT with HTTP 200
-        and every field ``null``; this method raises :class:`NotFoundError` for it instead
-        of returning a half-empty record.
+        and every field ``null`` (``actividades`` too); this method raises
+        :class:`NotFoundError` for it instead of returning a half-empty record.
 
         >>> record = await client.taxpayers.get("76795561-8")  # doctest: +SKIP
         >>> record.razon_social  # doctest: +SKIP
 
         Raises :class:`NotFoundError` (unknown RUT), :class:`ValidationError` (not a valid
-        RUT: nothing sent), and the usual API errors.
+        RUT: nothing sent), :class:`ResponseDecodeError` (not a taxpayer record), and the
+        usual API errors.
         """
         value = as_rut("rut", rut)
         answer = await self._client._request("GET", f"/v2/dte/taxpayer/{segment(str(value))}")
-        data = mapping_body(answer, "the taxpayer")
-        record = structure(data, Taxpayer)
+        record = decode(answer, Taxpayer, "the taxpayer")
         if not record.found:
             raise NotFoundError(
                 f"The SII has no taxpayer with RUT {value}",
                 status=answer.status,
-                body=data,
+                body=answer.data,
                 headers=answer.headers,
                 hint="Check the RUT; the API answers unknown RUTs with empty fields.",
             )

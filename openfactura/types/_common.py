@@ -7,13 +7,15 @@ Everything here is registered once on the SDK's one converter
 from __future__ import annotations
 
 import base64
-import binascii
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, TypeVar
 
-from .._converter import converter
+import attrs
+
+from .._converter import converter, strict_b64decode
+from .._fields import EXTRA, wire_name
 
 __all__ = [
     "Day",
@@ -22,8 +24,7 @@ __all__ = [
     "OpenfacturaWarning",
     "Timestamp",
     "XmlText",
-    "accept_scalar",
-    "rename_key",
+    "answer_hook",
     "write_file",
 ]
 
@@ -115,13 +116,13 @@ def _structure_xml(value: Any, _: type) -> XmlText:
     if isinstance(value, bytes):
         return XmlText(value.decode("iso-8859-1"))
     if not isinstance(value, str):
-        raise ValueError(f"expected base64 text, got {type(value).__name__}")
+        raise ValueError(f"expected base64 text, got {_kind(value)}")
     if value.lstrip().startswith("<"):  # already XML text
         return XmlText(value)
-    try:
-        return XmlText(base64.b64decode(value, validate=False).decode("iso-8859-1"))
-    except binascii.Error:
-        raise ValueError("expected base64 text") from None
+    text = strict_b64decode(value).decode("iso-8859-1")
+    if not text.lstrip("\ufeff\xef\xbb\xbf \t\r\n").startswith("<"):
+        raise ValueError(f"the base64 text is not an XML document (it starts {text[:40]!r})")
+    return XmlText(text)
 
 
 def _unstructure_xml(value: XmlText) -> str:
@@ -172,7 +173,13 @@ def _is_blankable(target: Any) -> Callable[[Any], bool]:
     return lambda type_: type_ == target
 
 
-converter.register_structure_hook(DocumentStatus, lambda v, _: DocumentStatus(str(v)))
+def _structure_status(value: Any, _: type) -> DocumentStatus:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"expected the status as text, got {_kind(value)}")
+    return DocumentStatus(value)
+
+
+converter.register_structure_hook(DocumentStatus, _structure_status)
 converter.register_unstructure_hook(DocumentStatus, str)
 converter.register_structure_hook(XmlText, _structure_xml)
 converter.register_unstructure_hook(XmlText, _unstructure_xml)
@@ -181,32 +188,68 @@ converter.register_structure_hook_func(_is_blankable(Timestamp), _blank_hook(dt.
 converter.register_structure_hook_func(_is_blankable(Day), _blank_hook(dt.date))
 
 
-def accept_scalar(cls: type[T], key: str) -> None:
-    """Let ``cls`` also be read from a bare value: ``"https://..."`` -> ``{key: value}``."""
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    return f"a JSON {_JSON_KINDS.get(type(value), type(value).__name__)}"
+
+
+_JSON_KINDS = {str: "string", int: "number", float: "number", bool: "boolean", list: "array"}
+
+
+def answer_hook(
+    cls: type[Any],
+    *,
+    scalar: str | None = None,
+    aliases: Mapping[str, str] | None = None,
+    prepare: Callable[[dict[str, Any]], None] | None = None,
+) -> None:
+    """Register how an answer model is read from the API (once per class, children first).
+
+    Every answer model gets this treatment (the tolerant reader):
+
+    * ``null`` means "absent": the field takes its default (``actividades: null`` -> ``[]``);
+      so does ``""`` for fields that are not text (``"codigoActividadEconomica": ""``);
+    * ``aliases`` maps other spellings of a key to the model's one (``{"token": "Token"}``);
+    * ``scalar`` lets the answer be a bare value: ``"Aceptado"`` -> ``{"estado": "Aceptado"}``;
+    * ``prepare`` fixes up a known quirk of the class in place (after the aliases);
+    * anything other than a JSON object (and that scalar) is refused with a clear message.
+
+    Fields absent after this are left to the model: a required one is an error.
+    """
+    attrs.resolve_types(cls)
     base = converter.get_structure_hook(cls)
+    spellings = dict(aliases or {})
+    text_keys: set[str] = set()
+    defaulted: set[str] = set()
+    for field in attrs.fields(cls):
+        if field.metadata.get(EXTRA):
+            continue
+        key = wire_name(field)
+        defaulted.add(key)  # required ones too: a null one is then reported as missing
+        if field.type in (str, str | None, Any):
+            text_keys.add(key)
+    name = cls.__name__
 
-    def structure_scalar(value: Any, type_: Any) -> Any:
-        if isinstance(value, (str, int)) and not isinstance(value, bool):
-            value = {key: value}
-        return base(value, type_)
+    def structure_answer(value: Any, type_: Any) -> Any:
+        if scalar is not None and isinstance(value, (str, int)) and not isinstance(value, bool):
+            value = {scalar: value}
+        if not isinstance(value, Mapping):
+            raise ValueError(f"expected a JSON object ({name}), got {_kind(value)}")
+        data = dict(value)
+        for spelling, key in spellings.items():
+            if spelling in data:
+                moved = data.pop(spelling)
+                if data.get(key) is None:
+                    data[key] = moved
+        if prepare is not None:
+            prepare(data)
+        for key in [k for k, v in data.items() if v is None or v == ""]:
+            if key in defaulted and (data[key] is None or key not in text_keys):
+                del data[key]
+        return base(data, type_)
 
-    converter.register_structure_hook(cls, structure_scalar)
-
-
-def rename_key(cls: type[T], spellings: tuple[str, ...], key: str) -> None:
-    """Read ``cls`` with ``key`` also spelled as one of ``spellings`` (``token`` for ``Token``)."""
-    base = converter.get_structure_hook(cls)
-
-    def structure_renamed(value: Any, type_: Any) -> Any:
-        if isinstance(value, dict) and key not in value:
-            for spelling in spellings:
-                if spelling in value:
-                    value = dict(value)
-                    value[key] = value.pop(spelling)
-                    break
-        return base(value, type_)
-
-    converter.register_structure_hook(cls, structure_renamed)
+    converter.register_structure_hook(cls, structure_answer)
 
 
 def write_file(path: str | Path, content: bytes, *, overwrite: bool) -> Path:

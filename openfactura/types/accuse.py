@@ -11,6 +11,7 @@ from typing import Any
 import attrs
 
 from .._fields import extra_field, wire
+from ._common import answer_hook
 
 __all__ = ["AccuseItem", "AccuseMessage", "AccuseResult"]
 
@@ -43,3 +44,7 @@ class AccuseResult:
     result: str | None = wire("result", default=None)
     msg: list[AccuseMessage] = wire("msg", factory=list)
     extra: dict[str, Any] = extra_field()
+
+
+for _model in (AccuseItem, AccuseMessage, AccuseResult):
+    answer_hook(_model)

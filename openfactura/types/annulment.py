@@ -7,6 +7,7 @@ from typing import Any
 import attrs
 
 from .._fields import extra_field, wire
+from ._common import answer_hook
 
 __all__ = ["AnnulmentResult"]
 
@@ -26,3 +27,6 @@ class AnnulmentResult:
     def message(self) -> str | None:
         """The API's confirmation text."""
         return self.success if self.success is not None else self.succes
+
+
+answer_hook(AnnulmentResult)

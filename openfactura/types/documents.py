@@ -12,13 +12,15 @@ Usage::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from .._exceptions import ResponseDecodeError, ValidationError
 from .._fields import extra_field, wire
-from ._common import Day, DocumentStatus, Timestamp, XmlText, rename_key, write_file
+from ._common import Day, DocumentStatus, Timestamp, XmlText, answer_hook, write_file
 
 if TYPE_CHECKING:
     from ..dte import Document
@@ -36,12 +38,26 @@ __all__ = [
 ]
 
 
+def _read_server_document(read: Callable[[Any], Document], data: Any, body: Any) -> Document:
+    """``read(data)``; the API's document that the models refuse is the server's failure."""
+    try:
+        return read(data)
+    except ValidationError as exc:
+        raise ResponseDecodeError(
+            f"Could not read the API's document: {exc.message}",
+            status=200,
+            body=body,
+            problems=exc.problems,
+        ) from exc
+
+
 @attrs.frozen(kw_only=True)
 class StatusResult:
     """``GET /document/{token}/status`` (or ``/{rut}/{type}/{folio}/status``).
 
     ``estado`` is a :class:`DocumentStatus` (a ``str``); ``is_final`` tells whether the SII
-    has decided. ``token`` comes with reads by token, ``folio`` with reads by folio.
+    has decided. ``token`` comes with reads by token, ``folio`` with reads by folio. The
+    API may also answer with the bare status text (``"Aceptado"``); both are read.
     """
 
     estado: DocumentStatus = wire("estado")
@@ -74,11 +90,11 @@ class DocumentJson:
     def to_document(self) -> Document:
         """The ``json`` tree read into the DTE models (:func:`openfactura.dte.from_wire`).
 
-        Raises :class:`~openfactura.ValidationError` if the tree cannot be read.
+        Raises :class:`~openfactura.ResponseDecodeError` if the API's tree cannot be read.
         """
         from ..dte import from_wire
 
-        return from_wire(self.json)
+        return _read_server_document(from_wire, self.json, self.json)
 
 
 @attrs.frozen(kw_only=True)
@@ -129,10 +145,13 @@ class XmlFile:
         return write_file(path, self.raw, overwrite=overwrite)
 
     def parse(self) -> Document:
-        """Read the XML into the DTE models (:func:`openfactura.dte.parse_xml`)."""
+        """Read the XML into the DTE models (:func:`openfactura.dte.parse_xml`).
+
+        Raises :class:`~openfactura.ResponseDecodeError` if the API's XML cannot be read.
+        """
         from ..dte import parse_xml
 
-        return parse_xml(self.raw)
+        return _read_server_document(parse_xml, self.raw, self.content)
 
 
 @attrs.frozen(kw_only=True)
@@ -192,6 +211,8 @@ class ReceivedDocument:
     acuses: list[AcuseEvent] | None = wire("Acuses", default=None)
     fma_pago: int | None = wire("FmaPago", default=None)
     tpo_tran_compra: int | None = wire("TpoTranCompra", default=None)
+    token: str | None = wire("Token", default=None)
+    """The document token when the API gives one (``Token`` or ``token``; both are read)."""
     extra: dict[str, Any] = extra_field()
 
     @property
@@ -232,4 +253,30 @@ class ReceivedPage:
         return self.current_page >= self.last_page
 
 
-rename_key(IssuedDocument, ("token",), "Token")
+def _is_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        return True
+    return isinstance(value, str) and value.strip().isdigit()
+
+
+def _no_more_pages(data: dict[str, Any]) -> None:
+    """``"last_page": "N/A"`` (or any non-number): the API's way of saying "no more pages"."""
+    last = data.get("last_page")
+    if last is not None and not _is_number(last):
+        data["last_page"] = data.get("current_page", 1)
+
+
+_TOKEN = {"Token": "token", "TOKEN": "token"}
+_ROW_TOKEN = {"token": "Token", "TOKEN": "Token"}
+
+answer_hook(StatusResult, scalar="estado", aliases=_TOKEN)
+answer_hook(DocumentJson, aliases=_TOKEN)
+answer_hook(PdfFile, scalar="pdf", aliases=_TOKEN)
+answer_hook(XmlFile, aliases=_TOKEN)
+answer_hook(IssuedDocument, aliases=_ROW_TOKEN)
+answer_hook(AcuseEvent)
+answer_hook(ReceivedDocument, aliases=_ROW_TOKEN)
+answer_hook(IssuedPage, prepare=_no_more_pages)
+answer_hook(ReceivedPage, prepare=_no_more_pages)

@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 
 from .._fields import extra_field, wire
-from ._common import XmlText, accept_scalar
+from ._common import XmlText, answer_hook
 from .organization import Resolucion
 
 __all__ = ["Custom", "EmissionResult", "SelfServiceLink", "SendEmail"]
@@ -91,4 +91,5 @@ class Custom:
     extra: dict[str, Any] = extra_field()
 
 
-accept_scalar(SelfServiceLink, "url")
+answer_hook(SelfServiceLink, scalar="url")
+answer_hook(EmissionResult, aliases={"token": "TOKEN", "Token": "TOKEN"})

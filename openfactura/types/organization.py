@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 
 from .._fields import extra_field, wire
-from ._common import Day, Flag
+from ._common import Day, Flag, answer_hook
 
 __all__ = ["Actividad", "FolioAvailability", "Folios", "Organization", "Resolucion", "Sucursal"]
 
@@ -132,3 +132,7 @@ class Folios:
             if doc.dte == int(dte_type):
                 return doc.available
         return None
+
+
+for _model in (Resolucion, Actividad, Sucursal, Organization, FolioAvailability, Folios):
+    answer_hook(_model)

@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 
 from .._fields import extra_field, wire
-from ._common import Day
+from ._common import Day, answer_hook
 
 __all__ = ["PurchaseSummary", "RegistryTotals", "SalesSummary", "SyncRcvResult"]
 
@@ -77,3 +77,7 @@ class SyncRcvResult:
     message: str | None = wire("message", default=None)
     code: str | None = wire("code", default=None)
     extra: dict[str, Any] = extra_field()
+
+
+for _model in (RegistryTotals, SalesSummary, PurchaseSummary, SyncRcvResult):
+    answer_hook(_model)

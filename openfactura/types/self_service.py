@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 
 from .._fields import extra_field, wire
+from ._common import answer_hook
 
 __all__ = [
     "Customer",
@@ -113,3 +114,6 @@ class SelfServiceState:
     def description(self) -> str:
         """The state in plain English."""
         return _STATE_TEXT.get(self.response or "", "pending")
+
+
+answer_hook(SelfServiceState, scalar="response")

@@ -13,6 +13,7 @@ from typing import Any
 import attrs
 
 from .._fields import extra_field, wire
+from ._common import answer_hook
 from .organization import Actividad, Sucursal, _principal
 
 __all__ = ["Taxpayer"]
@@ -43,5 +44,8 @@ class Taxpayer:
 
     @property
     def found(self) -> bool:
-        """False for the API's answer to an unknown RUT (every field ``null``)."""
-        return self.rut is not None or self.razon_social is not None
+        """False for the API's answer to an unknown RUT (every field ``null`` or blank)."""
+        return bool(self.rut) or bool(self.razon_social)
+
+
+answer_hook(Taxpayer)

@@ -141,11 +141,11 @@ async def test_cedible_of_a_boleta_is_refused(
         await client.documents.cedible(rut="76795561-8", dte_type=39, folio=5)
 
 
-async def test_answer_without_pdf_is_a_server_error(
+async def test_answer_without_pdf_is_a_decode_error(
     mocked: aioresponses, client: openfactura.AsyncOpenfactura
 ) -> None:
     mocked.get(f"{API}/document/{TOKEN}/pdf", payload={"folio": 1})
-    with pytest.raises(openfactura.ServerError, match="no PDF"):
+    with pytest.raises(openfactura.ResponseDecodeError, match="none of pdf, cedible"):
         await client.documents.pdf(TOKEN)
 
 

@@ -162,20 +162,7 @@ def test_the_blocking_client_has_the_same_flows(tmp_path: Path) -> None:
             assert sync.registry.sales(TODAY.year, TODAY.month).registros
 
 
-@pytest.mark.parametrize(
-    "variant",
-    [
-        pytest.param(
-            "best",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="SDK decoding of an all-null taxpayer (actividades: null) raises "
-                "ValidationError: fixed on the errors branch (issue 12); drop this mark then",
-            ),
-        ),
-        "alternate",
-    ],
-)
+@pytest.mark.parametrize("variant", ["best", "alternate"])
 async def test_an_unknown_taxpayer_is_not_found(variant: str) -> None:
     async with FakeOpenfactura(rate_limits=None, variant=variant) as fake:  # type: ignore[arg-type]
         async with openfactura.AsyncOpenfactura(
