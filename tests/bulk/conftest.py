@@ -1,0 +1,110 @@
+"""Shared pieces of the bulk tests: compressed limits, documents, a sandbox that can hold
+emissions in flight (to stop a batch at a chosen point, as a crash would)."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from examples import BOLETA
+
+import openfactura
+from openfactura import RateLimit
+from openfactura.testing import FakeOpenfactura
+
+# The API's 3/s and 100/min, 100 times faster (the sandbox's windows are strict).
+LIMITS = (RateLimit(3, 0.01), RateLimit(100, 0.6))
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def boleta(name: str, amount: int = 3000) -> dict[str, Any]:
+    """A valid boleta (wire dict) with one line named ``name``, totals worked out by hand:
+    a gross price P splits into neto round(P / 1.19) and IVA P - neto."""
+    dte = copy.deepcopy(BOLETA["dte"])
+    dte["Detalle"][0].update(NmbItem=name, PrcItem=amount, MontoItem=amount)
+    neto = round(amount / 1.19)
+    dte["Encabezado"]["Totales"] = {
+        "MntNeto": neto,
+        "IVA": amount - neto,
+        "MntTotal": amount,
+        "TotalPeriodo": amount,
+        "VlrPagar": amount,
+    }
+    return dte
+
+
+def names(fake: FakeOpenfactura) -> list[str]:
+    """The first line's name of every document the sandbox issued (its witness)."""
+    return [doc.dte["Detalle"][0]["NmbItem"] for doc in fake.documents]
+
+
+class HoldingFake(FakeOpenfactura):
+    """A sandbox that holds chosen emissions in flight until ``release()``.
+
+    ``hold(key)`` says, per ``Idempotency-Key``, ``"before"`` (hold before the document is
+    stored) or ``"after"`` (store it, then hold the answer) or ``None``. With
+    ``release(drop=True)`` the ones held before storing are answered 503 and never stored.
+    """
+
+    def __init__(self, hold: Callable[[str], str | None], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.hold = hold
+        self.held: list[str] = []
+        self.arrived: list[str] = []
+        """The key of every emission that reached the sandbox, in arrival order."""
+        self._gate = asyncio.Event()
+        self._changed = asyncio.Condition()
+        self._drop = False
+
+    async def _hold(self, key: str) -> None:
+        async with self._changed:
+            self.held.append(key)
+            self._changed.notify_all()
+        await self._gate.wait()
+
+    async def held_count(self, count: int) -> None:
+        """Wait until ``count`` emissions are held."""
+        async with self._changed:
+            await self._changed.wait_for(lambda: len(self.held) >= count)
+
+    def release(self, *, drop: bool = False) -> None:
+        self._drop = drop
+        self._gate.set()
+
+    async def _emit(self, request: web.Request) -> web.Response:
+        key = request.headers.get("Idempotency-Key", "")
+        self.arrived.append(key)
+        where = self.hold(key)
+        if where == "before":
+            await self._hold(key)
+            if self._drop:
+                return web.Response(status=503)
+        response = await super()._emit(request)
+        if where == "after":
+            await self._hold(key)
+        return response
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeOpenfactura]:
+    async with FakeOpenfactura(rate_limits=LIMITS) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+async def client(fake: FakeOpenfactura) -> AsyncIterator[openfactura.AsyncOpenfactura]:
+    async with openfactura.AsyncOpenfactura(
+        fake.api_key, base_url=fake.base_url, rate_limits=LIMITS
+    ) as api:
+        yield api
+
+
+@pytest.fixture
+def journal_path(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path / "run.db"
