@@ -234,8 +234,10 @@ class Journal:
 
     :param path: the SQLite file (created with its schema if missing).
     :param clock: epoch seconds, for the 24 h idempotency window (injectable in tests).
-    :param durable: commit with ``synchronous=FULL`` (a commit survives a power cut);
-        ``False`` survives the process being killed but not the machine stopping.
+    :param durable: commit each key with ``synchronous=FULL`` before its request leaves
+        (it survives a power cut); outcomes are committed with ``NORMAL`` (they survive
+        the process dying; one lost to a power cut only means the document is re-sent with
+        its key, and comes back as ``already_issued``). ``False``: ``NORMAL`` for all.
     :param read_only: only read (no lock, no writer): reports during a run.
     """
 
@@ -265,9 +267,10 @@ class Journal:
             return
         self._lock_file = _take_lock(self.path)
         try:
-            synchronous = "FULL" if durable else "OFF"
             self._writer = SQLiteWriter(
-                lambda: _connect_writer(self.path, synchronous), name="openfactura-journal"
+                lambda: _connect_writer(self.path),
+                name="openfactura-journal",
+                durable="FULL" if durable else "NORMAL",
             )
             self._reader = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         except BaseException:
@@ -284,6 +287,8 @@ class Journal:
         folder = tempfile.mkdtemp(prefix="openfactura-bulk-")
         journal = cls(Path(folder) / "journal.db", durable=False)
         journal._temporary_dir = folder
+        if journal._writer is not None:  # nothing to keep: no syncing at all
+            journal._writer._modes = {True: "OFF", False: "OFF"}
         return journal
 
     # -- reads (any thread, synchronous: each is one indexed lookup) ------------------------
@@ -362,11 +367,12 @@ class Journal:
 
     # -- writes (through the writer thread) -------------------------------------------------
 
-    def submit(self, write: Write) -> Future[Any]:
-        """Queue a write; the future completes once it is committed."""
+    def submit(self, write: Write, *, durable: bool = False) -> Future[Any]:
+        """Queue a write; the future completes once it is committed (on disk, if
+        ``durable``; else safe from the process dying, on disk by the next durable one)."""
         if self._writer is None:
             raise RuntimeError("This journal was opened read-only.")
-        return self._writer.submit(write)
+        return self._writer.submit(write, durable=durable)
 
     def allow_resend(self, keys: Iterable[str] | None = None) -> int:
         """Let the next run send again entries reconcile did not find (all, or ``keys``).
@@ -386,7 +392,7 @@ class Journal:
                 return db.execute(sql, (now,)).rowcount
             return sum(db.execute(sql + " AND key = ?", (now, key)).rowcount for key in chosen)
 
-        return int(self.submit(release).result())
+        return int(self.submit(release, durable=True).result())
 
     # -- the bulk modules' writes (each returns a future; await asyncio.wrap_future) ---------
 
@@ -409,7 +415,7 @@ class Journal:
             db.execute("INSERT OR REPLACE INTO batch VALUES ('runs', ?)", (str(run),))
             return run, str(identity)
 
-        return self.submit(start)
+        return self.submit(start, durable=True)
 
     def _begin(
         self,
@@ -447,7 +453,7 @@ class Journal:
             )
             return None if row is None else row[0]
 
-        return self.submit(begin)
+        return self.submit(begin, durable=True)  # on disk before the request leaves
 
     def _finish(
         self,
@@ -610,11 +616,10 @@ class Journal:
         return f"<Journal {str(self.path)!r}{mode}>"
 
 
-def _connect_writer(path: Path, synchronous: str) -> sqlite3.Connection:
+def _connect_writer(path: Path) -> sqlite3.Connection:
     db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
     try:
         db.execute("PRAGMA journal_mode = WAL")
-        db.execute(f"PRAGMA synchronous = {synchronous}")
         db.execute("PRAGMA busy_timeout = 10000")
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:

@@ -1,15 +1,18 @@
 """The journal's writer thread: SQLite writes off the event loop, committed in groups.
 
 Every write is a small function of a ``sqlite3.Connection``, submitted from any thread;
-the writer runs whatever has queued up in **one** transaction and commits it (with
-``synchronous=FULL`` the commit is on disk when it returns), then resolves each write's
-future. A caller on an event loop awaits ``asyncio.wrap_future(...)``, so the loop never
-waits for the disk, and concurrent writes share one commit (group commit).
+the writer runs whatever has queued up in **one** transaction and commits it, then
+resolves each write's future. A caller on an event loop awaits ``asyncio.wrap_future(...)``,
+so the loop never waits for the disk, and concurrent writes share one commit (group
+commit). A transaction holding a ``durable`` write is committed with the ``durable``
+synchronous mode (``FULL``: on disk when the commit returns, and with it every earlier
+commit, the WAL being one sequential file); the others with the ``lazy`` one (``NORMAL``:
+safe from the process dying, synced at the next durable commit or checkpoint).
 
 Usage::
 
-    writer = SQLiteWriter(connect)            # connect() -> sqlite3.Connection (own thread)
-    future = writer.submit(lambda db: db.execute("INSERT ..."))
+    writer = SQLiteWriter(connect, "journal")   # connect() -> sqlite3.Connection (own thread)
+    future = writer.submit(lambda db: db.execute("INSERT ..."), durable=True)
     await asyncio.wrap_future(future)         # durable once this returns
     writer.close()                            # drains the queue, joins the thread
 """
@@ -33,7 +36,16 @@ _STOP = object()
 class SQLiteWriter:
     """One daemon thread owning the write connection of one SQLite file."""
 
-    def __init__(self, connect: Callable[[], sqlite3.Connection], name: str) -> None:
+    def __init__(
+        self,
+        connect: Callable[[], sqlite3.Connection],
+        name: str,
+        *,
+        durable: str = "FULL",
+        lazy: str = "NORMAL",
+    ) -> None:
+        self._modes = {True: durable, False: lazy}
+        self._mode = ""
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._ready: concurrent.futures.Future[None] = concurrent.futures.Future()
         self._closed = False
@@ -42,13 +54,16 @@ class SQLiteWriter:
         self._thread.start()
         self._ready.result()  # the connection is open (or its error is raised here)
 
-    def submit(self, write: Write) -> concurrent.futures.Future[Any]:
-        """Queue ``write``; the future holds its result once committed (or its error)."""
+    def submit(self, write: Write, *, durable: bool = False) -> concurrent.futures.Future[Any]:
+        """Queue ``write``; the future holds its result once committed (or its error).
+
+        ``durable``: its commit must survive a power cut, not only the process dying.
+        """
         future: concurrent.futures.Future[Any] = concurrent.futures.Future()
         with self._lock:
             if self._closed:
                 raise RuntimeError("The journal is closed.")
-            self._queue.put((write, future))
+            self._queue.put((write, future, durable))
         return future
 
     def close(self) -> None:
@@ -91,10 +106,16 @@ class SQLiteWriter:
         finally:
             db.close()
 
-    @staticmethod
     def _commit(
-        db: sqlite3.Connection, batch: list[tuple[Write, concurrent.futures.Future[Any]]]
+        self,
+        db: sqlite3.Connection,
+        queued: list[tuple[Write, concurrent.futures.Future[Any], bool]],
     ) -> None:
+        mode = self._modes[any(durable for _, _, durable in queued)]
+        if mode != self._mode:
+            db.execute(f"PRAGMA synchronous = {mode}")
+            self._mode = mode
+        batch = [(write, future) for write, future, _ in queued]
         # A write whose waiter was cancelled still runs (every write is safe on its own);
         # once marked running, a future can no longer be cancelled under our feet.
         live = [future.set_running_or_notify_cancel() for _, future in batch]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -106,5 +106,5 @@ async def client(fake: FakeOpenfactura) -> AsyncIterator[openfactura.AsyncOpenfa
 
 
 @pytest.fixture
-def journal_path(tmp_path: Path) -> Iterator[Path]:
-    yield tmp_path / "run.db"
+def journal_path(tmp_path: Path) -> Path:
+    return tmp_path / "run.db"

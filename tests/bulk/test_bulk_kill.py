@@ -101,9 +101,10 @@ def test_sigkill_at_random_points_loses_nothing_and_duplicates_nothing(tmp_path:
     assert issued == Counter(f"item {n}" for n in range(DOCUMENTS)), f"seed {seed}"
     with bulk.Journal(journal, read_only=True) as done:
         entries = list(done.entries())
-        assert done.summary().states.get("issued", 0) + done.summary().states.get(
-            "already_issued", 0
-        ) == DOCUMENTS
+        assert (
+            done.summary().states.get("issued", 0) + done.summary().states.get("already_issued", 0)
+            == DOCUMENTS
+        )
     for entry in entries:  # every journaled token is the document of that very input
         assert entry.token in tokens, f"seed {seed}: {entry.key}"
         assert tokens[entry.token].dte["Detalle"][0]["NmbItem"] == f"item {entry.index}"

@@ -59,7 +59,7 @@ async def test_invalid_locally_sends_nothing(
     outcomes = await collect(client, [wrong, boleta("fine"), 42])
     bad, fine, junk = outcomes
     assert isinstance(bad, bulk.Invalid)
-    assert ("Encabezado.Totales.MntTotal" in {p.field for p in bad.problems})
+    assert "Encabezado.Totales.MntTotal" in {p.field for p in bad.problems}
     assert isinstance(bad.error, openfactura.ValidationError)
     assert isinstance(fine, bulk.Issued)
     assert isinstance(junk, bulk.Invalid) and junk.problems[0].field == "dte"

@@ -29,7 +29,9 @@ async def test_a_generator_is_not_read_ahead_of_the_concurrency() -> None:
 
             async def consume() -> None:
                 async for outcome in client.documents.emit_many(
-                    orders(), concurrency=3, on_progress=lambda p: progress.append((p.done, len(pulled)))
+                    orders(),
+                    concurrency=3,
+                    on_progress=lambda p: progress.append((p.done, len(pulled))),
                 ):
                     outcomes.append(outcome)
 
