@@ -209,7 +209,8 @@ class JournalSummary:
     states: dict[str, int]
     sii: dict[str, int]
     awaiting_reconcile: int
-    """Unsettled entries whose first attempt is past :data:`RESEND_WINDOW`."""
+    """Unsettled entries whose first attempt is past :data:`RESEND_WINDOW` and that
+    reconcile has not looked for yet."""
 
     @property
     def total(self) -> int:
@@ -230,7 +231,8 @@ def _schema() -> str:
 
 
 class Journal:
-    """A batch's journal file. Only one process writes it at a time (a lock file says so).
+    """A batch's journal file. Only one process writes it at a time: a lock is held on
+    ``<path>.lock`` (released by the system when the process ends, however it ends).
 
     :param path: the SQLite file (created with its schema if missing).
     :param clock: epoch seconds, for the 24 h idempotency window (injectable in tests).
@@ -352,7 +354,7 @@ class Journal:
         )
         stale = self._query(
             "SELECT COUNT(*) FROM entry WHERE maybe_sent_at IS NOT NULL AND maybe_sent_at <= ? "
-            "AND state NOT IN ('issued', 'already_issued')",
+            "AND state NOT IN ('issued', 'already_issued', 'not_found')",
             (self.clock() - RESEND_WINDOW,),
         )[0][0]
         return JournalSummary(states=states, sii=sii, awaiting_reconcile=int(stale))
