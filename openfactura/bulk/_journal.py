@@ -128,6 +128,12 @@ class Entry:
         details = (self.error or {}).get("details") or []
         return tuple(ErrorDetail(str(f), str(i)) for f, i in details)
 
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (the signature's fields inline), e.g. for a report."""
+        out = attrs.asdict(self, recurse=False)
+        out.update(attrs.asdict(out.pop("signature")))
+        return out
+
     def outcome(self) -> Outcome:
         """The recorded outcome of a finished entry (``resumed=True``)."""
         common: dict[str, Any] = {
@@ -219,6 +225,17 @@ class JournalSummary:
     @property
     def done(self) -> int:
         return sum(n for state, n in self.states.items() if state in DONE_STATES)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict, e.g. for a report."""
+        return {
+            "total": self.total,
+            "done": self.done,
+            "settled": self.settled,
+            "states": dict(self.states),
+            "sii": dict(self.sii),
+            "awaiting_reconcile": self.awaiting_reconcile,
+        }
 
     @property
     def settled(self) -> bool:

@@ -54,6 +54,10 @@ class Reconciled:
     token: str | None = None
     folio: int | None = None
 
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return attrs.asdict(self)
+
 
 JournalArg = Union[Journal, str, "os.PathLike[str]"]
 

@@ -54,6 +54,13 @@ class Followed:
     pdf: Path | None = None
     xml: Path | None = None
 
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (paths as text)."""
+        out = attrs.asdict(self)
+        out["pdf"] = None if self.pdf is None else str(self.pdf)
+        out["xml"] = None if self.xml is None else str(self.xml)
+        return out
+
 
 JournalArg = Union[Journal, str, "os.PathLike[str]"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from conftest import boleta
@@ -46,6 +47,11 @@ async def test_wait_records_final_statuses_and_saves_the_files(
     assert summary.sii == {"Aceptado": 3, "Rechazado": 1}
     assert entry is not None and entry.sii_status == "Rechazado" and entry.sii_final
     assert entry.pdf_path == str(out / f"39-{entry.folio}.pdf")
+    # Reports: everything is JSON-ready (for a --json output).
+    report = json.loads(json.dumps([f.as_dict() for f in followed] + [entry.as_dict()]))
+    assert {row["key"] for row in report} == {f"order-{n}" for n in range(4)}
+    assert report[-1]["tipo_dte"] == 39 and report[-1]["sii_status"] == "Rechazado"
+    assert json.loads(json.dumps(summary.as_dict()))["sii"] == {"Aceptado": 3, "Rechazado": 1}
 
     # Everything is decided and saved: a second call sends nothing.
     before = len(fake.requests)
