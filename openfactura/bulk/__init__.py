@@ -19,11 +19,11 @@ anything twice::
 
     bulk.Journal("run.db", read_only=True).summary()       # a report, any time
 
-Where things are: :mod:`._runner` (emit_many), :mod:`._journal` and
-``journal_schema.sql`` (the journal), :mod:`._writer` (its writer thread),
-:mod:`._keys` (idempotency keys), :mod:`._items` (the input forms),
-:mod:`._readers` (JSONL and CSV files), :mod:`._reconcile`, :mod:`._wait` (follow-up),
-:mod:`._outcomes` (what is yielded).
+Where things are (one concern per module): ``_runner.py`` (emit_many), ``_journal.py``
+and ``journal_schema.sql`` (the journal), ``_writer.py`` (its writer thread), ``_keys.py``
+(idempotency keys), ``_items.py`` (the input forms), ``_readers.py`` (JSONL and CSV files),
+``_reconcile.py``, ``_wait.py`` (follow-up), ``_outcomes.py`` (what is yielded),
+``_methods.py`` (``documents.emit_many`` on both clients).
 """
 
 from __future__ import annotations

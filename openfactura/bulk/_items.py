@@ -31,13 +31,14 @@ __all__ = ["BulkItem", "Prepared", "as_item", "prepare"]
 class BulkItem:
     """A document of a batch, with its optional id and emission options.
 
-    :param document: a model of :mod:`openfactura.dte` or a ``dte`` dict in wire format.
-    :param id: the caller's id (an order or invoice number): it becomes the document's
-        ``Idempotency-Key``, so it must be unique across all your batches. ``None``: the
-        key is the batch identity plus the document's position.
-    :param line: the document's line in an input file (set by the readers).
-    :param custom: ``send_email``, ``iva_exceptional``, ``customize_page``: as in
-        ``documents.emit``.
+    ``document`` is a model of :mod:`openfactura.dte` or a ``dte`` dict in wire format.
+    ``id`` is the caller's id for it (an order or invoice number, text or an integer): it
+    becomes the document's ``Idempotency-Key``, so it must be unique across all your
+    batches; without one the key is the batch identity plus the document's position.
+    ``line`` is its line in an input file (set by the readers). ``custom``, ``send_email``,
+    ``iva_exceptional`` and ``customize_page`` are passed to ``documents.emit``.
+
+    >>> BulkItem(factura, id="order-1234", send_email={"to": "a@b.cl"})  # doctest: +SKIP
     """
 
     document: Any = attrs.field(kw_only=False)

@@ -125,6 +125,7 @@ class Entry:
 
     @property
     def problems(self) -> tuple[ErrorDetail, ...]:
+        """The ``(field, issue)`` pairs of the recorded error (for an ``invalid`` entry)."""
         details = (self.error or {}).get("details") or []
         return tuple(ErrorDetail(str(f), str(i)) for f, i in details)
 
@@ -220,10 +221,12 @@ class JournalSummary:
 
     @property
     def total(self) -> int:
+        """How many entries the journal has."""
         return sum(self.states.values())
 
     @property
     def done(self) -> int:
+        """How many documents exist (``issued`` and ``already_issued`` entries)."""
         return sum(n for state, n in self.states.items() if state in DONE_STATES)
 
     def as_dict(self) -> dict[str, Any]:
@@ -610,6 +613,7 @@ class Journal:
 
     @property
     def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
         return self._closed
 
     def _release_lock(self) -> None:

@@ -105,8 +105,7 @@ class SyncEmitMany:
         validate: bool = True,
         batch: str | None = None,
     ) -> Iterator[Outcome]:
-        """See :meth:`Documents.emit_many <openfactura.bulk._methods.EmitMany.emit_many>`:
-        the same, as a plain iterator.
+        """Like ``Documents.emit_many``: the same arguments and outcomes, as a plain iterator.
 
         The input is read and ``on_progress`` is called on the client's loop thread: they
         must not call this blocking client themselves.

@@ -82,6 +82,7 @@ class Issued(Outcome):
 
     @property
     def ok(self) -> bool:
+        """True: the document exists."""
         return True
 
 
@@ -99,6 +100,7 @@ class AlreadyIssued(Outcome):
 
     @property
     def ok(self) -> bool:
+        """True: the document exists."""
         return True
 
 
@@ -150,8 +152,7 @@ class Progress:
     """A snapshot passed to ``on_progress`` after each outcome.
 
     ``total`` is the number of documents when the input knows it (a list, an input
-    file), else ``None``. ``rate`` is documents per second so far in this run;
-    ``eta`` the seconds left at the client's rate budget (``None`` when unknown).
+    file), else ``None``; ``resumed`` counts outcomes taken from the journal.
     """
 
     done: int
@@ -169,10 +170,13 @@ class Progress:
 
     @property
     def rate(self) -> float:
+        """Outcomes per second so far in this run."""
         return self.done / self.elapsed if self.elapsed > 0 else 0.0
 
     @property
     def eta(self) -> float | None:
+        """Seconds left at the rate budget (at the rate so far without limits); ``None``
+        when the total is unknown."""
         if self.total is None:
             return None
         left = max(self.total - self.done, 0)

@@ -78,6 +78,7 @@ class BulkInput:
         raise NotImplementedError
 
     def __iter__(self) -> Iterator[BulkItem]:
+        """The file's documents, read one at a time."""
         raise NotImplementedError
 
     def options(self) -> dict[str, Any]:
@@ -85,6 +86,7 @@ class BulkInput:
         return {}
 
     def describe(self) -> dict[str, Any]:
+        """What a journal records about the file (``format``, ``path``, ``identity``...)."""
         return {
             "format": self.format,
             "path": str(self.path.resolve()),
@@ -126,6 +128,7 @@ class JsonlInput(BulkInput):
         return count
 
     def __iter__(self) -> Iterator[BulkItem]:
+        """The file's documents, one line at a time."""
         with self.path.open("r", encoding="utf-8-sig", newline=None) as fh:
             for number, text in enumerate(fh, start=1):
                 if text.strip():
@@ -239,6 +242,7 @@ class CsvInput(BulkInput):
         super().__init__(path)
 
     def options(self) -> dict[str, Any]:
+        """The reader's options (recorded in the journal, to open the file again)."""
         return {"id_column": self.id_column, "defaults": self.defaults, "delimiter": self.delimiter}
 
     def _rows(self) -> Iterator[tuple[int, list[str]]]:
@@ -302,6 +306,7 @@ class CsvInput(BulkInput):
             yield str(current), group
 
     def __iter__(self) -> Iterator[BulkItem]:
+        """The file's documents, one group of rows at a time."""
         for ident, rows in self._groups():
             yield self._item(ident, rows)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,8 @@ from openfactura.testing import FakeOpenfactura
 LIMITS = (RateLimit(3, 0.01), RateLimit(100, 0.6))
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def boleta(name: str, amount: int = 3000) -> dict[str, Any]:
@@ -50,17 +52,30 @@ class HoldingFake(FakeOpenfactura):
     ``hold(key)`` says, per ``Idempotency-Key``, ``"before"`` (hold before the document is
     stored) or ``"after"`` (store it, then hold the answer) or ``None``. With
     ``release(drop=True)`` the ones held before storing are answered 503 and never stored.
+    ``observe(key)``, if given, is called as each emission arrives. The hook is an aiohttp
+    middleware inside the sandbox's own (after its gateway: only admitted requests).
     """
 
-    def __init__(self, hold: Callable[[str], str | None], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        hold: Callable[[str], str | None],
+        observe: Callable[[str], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.hold = hold
+        self.observe = observe
         self.held: list[str] = []
         self.arrived: list[str] = []
         """The key of every emission that reached the sandbox, in arrival order."""
         self._gate = asyncio.Event()
         self._changed = asyncio.Condition()
         self._drop = False
+
+    def app(self) -> web.Application:
+        app = super().app()
+        app.middlewares.append(self._emissions)
+        return app
 
     async def _hold(self, key: str) -> None:
         async with self._changed:
@@ -77,15 +92,20 @@ class HoldingFake(FakeOpenfactura):
         self._drop = drop
         self._gate.set()
 
-    async def _emit(self, request: web.Request) -> web.Response:
+    @web.middleware
+    async def _emissions(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.method != "POST" or not request.path.endswith("/dte/document"):
+            return await handler(request)
         key = request.headers.get("Idempotency-Key", "")
         self.arrived.append(key)
+        if self.observe is not None:
+            self.observe(key)
         where = self.hold(key)
         if where == "before":
             await self._hold(key)
             if self._drop:
                 return web.Response(status=503)
-        response = await super()._emit(request)
+        response = await handler(request)
         if where == "after":
             await self._hold(key)
         return response

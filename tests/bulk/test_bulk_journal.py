@@ -9,12 +9,10 @@ import threading
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 from conftest import LIMITS, HoldingFake, boleta, names
 
 import openfactura
 from openfactura import bulk
-from openfactura.testing import FakeOpenfactura
 
 
 def read_state(path: Path, key: str) -> str | None:
@@ -46,13 +44,10 @@ async def test_the_journal_is_sqlite_in_wal_mode(
 async def test_each_key_is_on_disk_before_its_request_arrives(journal_path: Path) -> None:
     seen: dict[str, str | None] = {}
 
-    class Witness(FakeOpenfactura):
-        async def _emit(self, request: web.Request) -> web.Response:
-            key = request.headers["Idempotency-Key"]
-            seen[key] = read_state(journal_path, key)
-            return await super()._emit(request)
+    def witness(key: str) -> None:  # in the sandbox, as the request arrives
+        seen[key] = read_state(journal_path, key)
 
-    async with Witness(rate_limits=LIMITS) as fake:
+    async with HoldingFake(lambda key: None, witness, rate_limits=LIMITS) as fake:
         async with openfactura.AsyncOpenfactura(
             fake.api_key, base_url=fake.base_url, rate_limits=LIMITS
         ) as client:
