@@ -35,6 +35,7 @@ import attrs
 from .._converter import unstructure
 from .._decode import decode
 from .._exceptions import ValidationError, WaitTimeoutError
+from ..bulk._methods import EmitMany, SyncEmitMany
 from ..types._common import OpenfacturaWarning
 from ..types.accuse import AccuseResult
 from ..types.annulment import AnnulmentResult
@@ -173,9 +174,9 @@ def _response_items(
     return out
 
 
-class Documents(AsyncResource):
+class Documents(AsyncResource, EmitMany):
     """Electronic documents: emission (E1), reads (E2/E3), lists (E4/E5), accuse (E6),
-    voiding a guía (E13), and waiting for the SII's verdict."""
+    voiding a guía (E13), and waiting for the SII's verdict; ``emit_many``: openfactura/bulk/."""
 
     __slots__ = ("_clock", "_sleep")
 
@@ -655,7 +656,7 @@ def _check_wait_args(timeout: float, interval: float, max_interval: float) -> No
         raise ValidationError("Invalid wait arguments", problems)
 
 
-class SyncDocuments(SyncResource[Documents]):
+class SyncDocuments(SyncResource[Documents], SyncEmitMany):
     """Blocking :class:`Documents` (same methods, no ``await``; iterators are plain)."""
 
     __slots__ = ()
