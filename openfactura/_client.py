@@ -32,7 +32,7 @@ from ._ratelimit import (
 )
 from ._retry import RetryPolicy
 from ._sync import LoopThread
-from ._transport import Response, SecretStr, Transport
+from ._transport import DEFAULT_MAX_RATE_LIMIT_WAIT, Response, SecretStr, Transport
 from .resources.documents import Documents, SyncDocuments
 from .resources.organization import Organization, SyncOrganization
 from .resources.registry import Registry, SyncRegistry
@@ -100,6 +100,9 @@ class AsyncOpenfactura:
         Every client of this process with the same key and host shares one budget.
     :param limiter: a :class:`~openfactura.Limiter` to use instead (e.g. a
         ``RedisLimiter`` shared by many processes); overrides ``rate_limits``.
+    :param max_rate_limit_wait: the longest 429 pause (the server's hint) a call waits
+        out, default 60 s; a longer one raises :class:`~openfactura.RateLimitError` at once
+        with the server's ``retry_after``.
     :param session: your own ``aiohttp.ClientSession`` (we never close it).
     """
 
@@ -114,9 +117,14 @@ class AsyncOpenfactura:
         rate_limits: Sequence[RateLimit] | None = DEFAULT_RATE_LIMITS,
         limiter: Limiter | None = None,
         session: aiohttp.ClientSession | None = None,
+        max_rate_limit_wait: float = DEFAULT_MAX_RATE_LIMIT_WAIT,
     ) -> None:
         api_key = None if api_key is None else SecretStr(api_key)  # masked in tracebacks
         key, env, url = _resolve(api_key, environment, base_url)
+        if not max_rate_limit_wait >= 0:
+            raise ConfigurationError(
+                f"max_rate_limit_wait must be >= 0 seconds, got {max_rate_limit_wait!r}"
+            )
         if timeout <= 0:
             raise ConfigurationError(f"timeout must be positive, got {timeout!r}")
         if max_retries < 0:
@@ -138,6 +146,7 @@ class AsyncOpenfactura:
             limiter=limiter,
             scope=limiter_scope(key, url),
             session=session,
+            max_rate_limit_wait=float(max_rate_limit_wait),
         )
 
     # -- namespaces ---------------------------------------------------------------------------
@@ -258,6 +267,7 @@ class Openfactura:
         rate_limits: Sequence[RateLimit] | None = DEFAULT_RATE_LIMITS,
         limiter: Limiter | None = None,
         session: aiohttp.ClientSession | None = None,
+        max_rate_limit_wait: float = DEFAULT_MAX_RATE_LIMIT_WAIT,
     ) -> None:
         if session is not None:
             # A session belongs to the event loop it was made on; this client's coroutines
@@ -276,6 +286,7 @@ class Openfactura:
             rate_limits=rate_limits,
             limiter=limiter,
             session=session,
+            max_rate_limit_wait=max_rate_limit_wait,
         )
         self._runner = LoopThread("openfactura-sync")
 
