@@ -366,7 +366,7 @@ class Transport:
                     ) from paused
                 raise
             waited = time.monotonic() - started
-            stamp = _SendStamp(self, reservation)
+            stamp = _SendStamp(self, state, reservation)
             started = time.monotonic()
             state.maybe_sent = True
             try:
@@ -662,10 +662,13 @@ class _SendStamp:
     it left (safe: until then it counts as "now").
     """
 
-    __slots__ = ("_fired", "_reservation", "_transport")
+    __slots__ = ("_fired", "_reservation", "_state", "_transport")
 
-    def __init__(self, transport: Transport, reservation: Reservation | None) -> None:
+    def __init__(
+        self, transport: Transport, state: _Attempts, reservation: Reservation | None
+    ) -> None:
         self._transport = transport
+        self._state = state
         self._reservation = reservation
         self._fired = False
 
@@ -679,7 +682,8 @@ class _SendStamp:
             raise _Requeue
         self._fired = True
         transport = self._transport
-        if KEY_PAUSES.until(transport._scope) > transport._clock():
+        now = max(transport._clock(), self._state.paused_through)
+        if KEY_PAUSES.until(transport._scope) > now:
             if self._reservation is not None:
                 self._reservation.release()
             raise _Requeue  # a 429 paused the key since this request was admitted

@@ -474,6 +474,7 @@ async def test_real_server_sees_no_overrun_and_no_429() -> None:
 # -- the 429 pause belongs to the key -------------------------------------------------------------
 
 TRY_AGAIN_3 = {"statusCode": 429, "message": "Rate limit is exceeded. Try again in 3 seconds."}
+TRY_AGAIN_1 = {"statusCode": 429, "message": "Rate limit is exceeded. Try again in 1 seconds."}
 
 
 class EarlierProtocolLimiter:
@@ -679,3 +680,51 @@ def test_max_rate_limit_wait_is_validated_and_on_both_clients() -> None:
     with openfactura.Openfactura("z" * 32, max_rate_limit_wait=5) as sync:
         assert sync._async._transport.max_rate_limit_wait == 5.0
     assert KEY_PAUSES.until("never-used") == 0.0
+
+
+async def test_a_request_that_leaves_after_a_429_waits_for_the_pause(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Admitted before the key's 429 came back but still connecting (a slow handshake): at
+    the moment its headers would leave, the key is paused, so it waits the hint first."""
+    from aiohttp import web
+
+    arrivals: list[tuple[str, float]] = []
+
+    async def handle(request: web.Request) -> web.Response:
+        name = request.query["n"]
+        arrivals.append((name, time.monotonic()))
+        if len(arrivals) == 1:
+            return web.json_response(TRY_AGAIN_1, status=429)
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    app.router.add_get("/v2/dte/organization", handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    original = aiohttp.TCPConnector.connect
+    connects = itertools.count()
+
+    async def connect(self: aiohttp.TCPConnector, *args: Any, **kwargs: Any) -> Any:
+        if next(connects) == 1:
+            await asyncio.sleep(0.3)  # the second connection's handshake is slow
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(aiohttp.TCPConnector, "connect", connect)
+    try:
+        async with openfactura.AsyncOpenfactura(
+            "q" * 32, base_url=f"http://127.0.0.1:{port}", rate_limits=None
+        ) as client:
+            fast = client.request("GET", "/v2/dte/organization", params={"n": "fast"})
+            await asyncio.sleep(0)
+            slow = client.request("GET", "/v2/dte/organization", params={"n": "slow"})
+            await asyncio.gather(fast, slow)
+    finally:
+        await runner.cleanup()
+    first_name, rejected_at = arrivals[0]
+    assert first_name == "fast"
+    slow_at = next(t for name, t in arrivals if name == "slow")
+    assert slow_at >= rejected_at + 1.0  # held by the pause, not sent at +0.3 s
