@@ -20,7 +20,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aioresponses import CallbackResult, aioresponses
-from strict_server import StrictServer, max_in_window
+from strict_server import StrictServer, max_in_window, perfect_schedule
 from virtual_time import run_virtual
 
 import openfactura
@@ -51,30 +51,11 @@ LIMIT_SETS = [
 ]
 
 
-# -- an independent oracle: the perfect client ---------------------------------------------
+# -- an independent oracle: the perfect client (strict_server.perfect_schedule) ------------
 
 
-def perfect_schedule(n: int, windows: Sequence[tuple[int, float]]) -> list[float]:
-    """The earliest times ``n`` calls can be made, in order, from 0 under sliding windows
-    ``(max_calls, span)``: greedy, written naively (no code shared with the limiter)."""
-    times: list[float] = []
-    t = 0.0
-    for _ in range(n):
-        while True:
-            earliest = t
-            for max_calls, span in windows:
-                inside = [x for x in times[-max_calls:] if x > t - span + 1e-9]
-                if len(inside) >= max_calls:
-                    earliest = max(earliest, inside[-max_calls] + span)
-            if earliest == t:
-                break
-            t = earliest
-        times.append(t)
-    return times
-
-
-def _spans(limits: Sequence[RateLimit], jitter: float = DEFAULT_JITTER) -> list[tuple[int, float]]:
-    return [(limit.max_calls, limit.period_seconds + jitter) for limit in limits]
+def _spans(limits: Sequence[RateLimit], jitter: float = DEFAULT_JITTER) -> list[RateLimit]:
+    return [RateLimit(limit.max_calls, limit.period_seconds + jitter) for limit in limits]
 
 
 async def _burst(limiter: MemoryLimiter, calls: int, tasks: int) -> list[float]:
