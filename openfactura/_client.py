@@ -18,7 +18,7 @@ import os
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from types import TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import aiohttp
 
@@ -31,13 +31,15 @@ from ._ratelimit import (
     shared_memory_limiter,
 )
 from ._retry import RetryPolicy
-from ._sync import LoopThread
 from ._transport import DEFAULT_MAX_RATE_LIMIT_WAIT, Response, SecretStr, Transport
-from .resources.documents import Documents, SyncDocuments
-from .resources.organization import Organization, SyncOrganization
-from .resources.registry import Registry, SyncRegistry
-from .resources.self_service import SelfServiceLinks, SyncSelfServiceLinks
-from .resources.taxpayers import SyncTaxpayers, Taxpayers
+
+if TYPE_CHECKING:  # imported on first use of a namespace: `import openfactura` stays light
+    from ._sync import LoopThread
+    from .resources.documents import Documents, SyncDocuments
+    from .resources.organization import Organization, SyncOrganization
+    from .resources.registry import Registry, SyncRegistry
+    from .resources.self_service import SelfServiceLinks, SyncSelfServiceLinks
+    from .resources.taxpayers import SyncTaxpayers, Taxpayers
 
 __all__ = ["DEMO_API_KEYS", "ENVIRONMENTS", "AsyncOpenfactura", "Environment", "Openfactura"]
 
@@ -154,26 +156,36 @@ class AsyncOpenfactura:
     @cached_property
     def documents(self) -> Documents:
         """Emit, read, list, wait for DTEs: :class:`~openfactura.resources.documents.Documents`."""
+        from .resources.documents import Documents
+
         return Documents(self)
 
     @cached_property
     def registry(self) -> Registry:
         """Sales/purchase registry: :class:`~openfactura.resources.registry.Registry`."""
+        from .resources.registry import Registry
+
         return Registry(self)
 
     @cached_property
     def self_service(self) -> SelfServiceLinks:
         """Self-service links: :class:`~openfactura.resources.self_service.SelfServiceLinks`."""
+        from .resources.self_service import SelfServiceLinks
+
         return SelfServiceLinks(self)
 
     @cached_property
     def organization(self) -> Organization:
         """The key's company: :class:`~openfactura.resources.organization.Organization`."""
+        from .resources.organization import Organization
+
         return Organization(self)
 
     @cached_property
     def taxpayers(self) -> Taxpayers:
         """SII taxpayer records: :class:`~openfactura.resources.taxpayers.Taxpayers`."""
+        from .resources.taxpayers import Taxpayers
+
         return Taxpayers(self)
 
     # -- raw access -------------------------------------------------------------------------
@@ -288,7 +300,9 @@ class Openfactura:
             session=session,
             max_rate_limit_wait=max_rate_limit_wait,
         )
-        self._runner = LoopThread("openfactura-sync")
+        from ._sync import LoopThread  # only the blocking client needs its loop thread
+
+        self._runner: LoopThread = LoopThread("openfactura-sync")
 
     @property
     def environment(self) -> str:
@@ -305,26 +319,36 @@ class Openfactura:
     @cached_property
     def documents(self) -> SyncDocuments:
         """Blocking :class:`~openfactura.resources.documents.Documents`."""
+        from .resources.documents import SyncDocuments
+
         return SyncDocuments(self._async.documents, self._runner)
 
     @cached_property
     def registry(self) -> SyncRegistry:
         """Blocking :class:`~openfactura.resources.registry.Registry`."""
+        from .resources.registry import SyncRegistry
+
         return SyncRegistry(self._async.registry, self._runner)
 
     @cached_property
     def self_service(self) -> SyncSelfServiceLinks:
         """Blocking :class:`~openfactura.resources.self_service.SelfServiceLinks`."""
+        from .resources.self_service import SyncSelfServiceLinks
+
         return SyncSelfServiceLinks(self._async.self_service, self._runner)
 
     @cached_property
     def organization(self) -> SyncOrganization:
         """Blocking :class:`~openfactura.resources.organization.Organization`."""
+        from .resources.organization import SyncOrganization
+
         return SyncOrganization(self._async.organization, self._runner)
 
     @cached_property
     def taxpayers(self) -> SyncTaxpayers:
         """Blocking :class:`~openfactura.resources.taxpayers.Taxpayers`."""
+        from .resources.taxpayers import SyncTaxpayers
+
         return SyncTaxpayers(self._async.taxpayers, self._runner)
 
     def request(

@@ -297,16 +297,24 @@ KEY_PAUSES = KeyPauses()
 # -- pacing plan ------------------------------------------------------------------------------
 
 
-@attrs.frozen
 class PacingPlan:
     """The pacer in front of the arbiter: a bucket shaped like the window with fewest calls.
 
     ``jitters`` are the per-window allowances added to each window (module docstring).
     """
 
-    capacity: int
-    period: float
-    jitters: tuple[float, ...]
+    __slots__ = ("capacity", "jitters", "period")
+
+    def __init__(self, capacity: int, period: float, jitters: tuple[float, ...]) -> None:
+        self.capacity = capacity
+        self.period = period
+        self.jitters = jitters
+
+    def __repr__(self) -> str:
+        return (
+            f"PacingPlan(capacity={self.capacity!r}, period={self.period!r}, "
+            f"jitters={self.jitters!r})"
+        )
 
     @property
     def rate(self) -> float:
