@@ -397,6 +397,30 @@ async def test_a_request_that_cannot_connect_releases_its_reservation() -> None:
     assert (len(limiter.admitted), limiter.stamped, limiter.released) == (1, [], 1)
 
 
+async def test_a_request_cancelled_before_it_leaves_releases_its_reservation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    original = aiohttp.TCPConnector.connect
+    connecting = asyncio.Event()
+
+    async def slow_connect(self: aiohttp.TCPConnector, *args: Any, **kwargs: Any) -> Any:
+        connecting.set()
+        await asyncio.sleep(30)  # a handshake that never ends
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(aiohttp.TCPConnector, "connect", slow_connect)
+    limiter = RecordingLimiter()
+    async with openfactura.AsyncOpenfactura(
+        "s" * 32, base_url="http://127.0.0.1:9", limiter=limiter
+    ) as client:
+        task = asyncio.ensure_future(client.request("GET", "/v2/dte/organization"))
+        await connecting.wait()  # admitted, not sent
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert (len(limiter.admitted), limiter.stamped, limiter.released) == (1, [], 1)
+
+
 async def test_a_limiter_of_the_earlier_protocol_keeps_working() -> None:
     """``acquire`` returning the seconds waited (the protocol before reservations)."""
 
