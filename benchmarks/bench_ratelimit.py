@@ -125,7 +125,7 @@ async def default_burst(label: str = "", proxy: object | None = None) -> None:
     accepted = server.accepted
     print(
         f"[defaults{label}] burst of 30 after idle: server time {accepted[-1] - accepted[0]:.2f}s "
-        f"(target <= 10.3; perfect {strict_budget(accepted, DEFAULT_RATE_LIMITS):.3f} of it); "
+        f"(target <= 10.3; strict budget {strict_budget(accepted, DEFAULT_RATE_LIMITS):.3f}); "
         f"429s: {server.rejected + limited} (target 0); max in a window: {_windows(server)}"
         f"{' OVERRUN' if _overrun(server) else ''}"
     )
