@@ -13,6 +13,7 @@ Usage::
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._client import DEMO_API_KEYS, AsyncOpenfactura, Openfactura
@@ -36,13 +37,25 @@ from ._exceptions import (
     ValidationError,
     WaitTimeoutError,
 )
-from ._ratelimit import DEFAULT_RATE_LIMITS, Limiter, MemoryLimiter, RateLimit
-from ._rut import Rut
+from ._ratelimit import DEFAULT_RATE_LIMITS, Limiter, MemoryLimiter, RateLimit, Reservation
 from ._version import __version__
-from .types import DocumentStatus, Filter, OpenfacturaWarning
 
 if TYPE_CHECKING:
+    from . import dte, resources, types  # noqa: F401  (submodules, loaded on first use)
     from ._redis_limiter import RedisLimiter
+    from ._rut import Rut
+    from .types import DocumentStatus, Filter, OpenfacturaWarning
+
+# Imported on first use, so that `import openfactura` costs little more than its
+# dependencies (serverless cold starts, every CLI command): name -> module.
+_LAZY = {
+    "DocumentStatus": ".types",
+    "Filter": ".types",
+    "OpenfacturaWarning": ".types",
+    "RedisLimiter": "._redis_limiter",  # needs the optional `redis` package
+    "Rut": "._rut",
+}
+_LAZY_MODULES = frozenset({"dte", "resources", "types"})
 
 __all__ = [
     "DEFAULT_RATE_LIMITS",
@@ -70,6 +83,7 @@ __all__ = [
     "RateLimit",
     "RateLimitError",
     "RedisLimiter",
+    "Reservation",
     "ResponseDecodeError",
     "Rut",
     "ServerError",
@@ -80,9 +94,15 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # RedisLimiter needs the optional `redis` package: import it only when asked for.
-    if name == "RedisLimiter":
-        from ._redis_limiter import RedisLimiter
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    elif name in _LAZY_MODULES:
+        value = importlib.import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module 'openfactura' has no attribute {name!r}")
+    globals()[name] = value  # once imported, a plain attribute
+    return value
 
-        return RedisLimiter
-    raise AttributeError(f"module 'openfactura' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY, *_LAZY_MODULES})

@@ -18,7 +18,7 @@ import os
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from types import TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -32,13 +32,22 @@ from ._ratelimit import (
     shared_memory_limiter,
 )
 from ._retry import RetryPolicy
-from ._sync import LoopThread
-from ._transport import Response, SecretStr, Transport, check_header_value, is_loopback_url
-from .resources.documents import Documents, SyncDocuments
-from .resources.organization import Organization, SyncOrganization
-from .resources.registry import Registry, SyncRegistry
-from .resources.self_service import SelfServiceLinks, SyncSelfServiceLinks
-from .resources.taxpayers import SyncTaxpayers, Taxpayers
+from ._transport import (
+    DEFAULT_MAX_RATE_LIMIT_WAIT,
+    Response,
+    SecretStr,
+    Transport,
+    check_header_value,
+    is_loopback_url,
+)
+
+if TYPE_CHECKING:  # imported on first use of a namespace: `import openfactura` stays light
+    from ._sync import LoopThread
+    from .resources.documents import Documents, SyncDocuments
+    from .resources.organization import Organization, SyncOrganization
+    from .resources.registry import Registry, SyncRegistry
+    from .resources.self_service import SelfServiceLinks, SyncSelfServiceLinks
+    from .resources.taxpayers import SyncTaxpayers, Taxpayers
 
 __all__ = ["DEMO_API_KEYS", "ENVIRONMENTS", "AsyncOpenfactura", "Environment", "Openfactura"]
 
@@ -141,6 +150,9 @@ class AsyncOpenfactura:
         Every client of this process with the same key and host shares one budget.
     :param limiter: a :class:`~openfactura.Limiter` to use instead (e.g. a
         ``RedisLimiter`` shared by many processes); overrides ``rate_limits``.
+    :param max_rate_limit_wait: the longest 429 pause (the server's hint) a call waits
+        out, default 60 s; a longer one raises :class:`~openfactura.RateLimitError` at once
+        with the server's ``retry_after``.
     :param session: your own ``aiohttp.ClientSession`` (we never close it).
     :param allow_insecure_http: allow an ``http://`` ``base_url`` to a non-loopback host
         (the key would travel unencrypted). TLS certificates are always verified.
@@ -159,6 +171,7 @@ class AsyncOpenfactura:
         limiter: Limiter | None = None,
         session: aiohttp.ClientSession | None = None,
         allow_insecure_http: bool = False,
+        max_rate_limit_wait: float = DEFAULT_MAX_RATE_LIMIT_WAIT,
     ) -> None:
         api_key = None if api_key is None else SecretStr(api_key)  # masked in tracebacks
         key, env, url = _resolve(api_key, environment, base_url, allow_insecure_http)
@@ -167,6 +180,10 @@ class AsyncOpenfactura:
         if attempt_timeout is not None and not _positive_number(attempt_timeout):
             raise ConfigurationError(
                 f"attempt_timeout must be a positive number or None, got {attempt_timeout!r}"
+            )
+        if not (isinstance(max_rate_limit_wait, (int, float)) and max_rate_limit_wait >= 0):
+            raise ConfigurationError(
+                f"max_rate_limit_wait must be >= 0 seconds, got {max_rate_limit_wait!r}"
             )
         if max_retries < 0:
             raise ConfigurationError(f"max_retries must be >= 0, got {max_retries!r}")
@@ -188,6 +205,7 @@ class AsyncOpenfactura:
             limiter=limiter,
             scope=limiter_scope(key, url),
             session=session,
+            max_rate_limit_wait=float(max_rate_limit_wait),
         )
 
     # -- namespaces ---------------------------------------------------------------------------
@@ -195,26 +213,36 @@ class AsyncOpenfactura:
     @cached_property
     def documents(self) -> Documents:
         """Emit, read, list, wait for DTEs: :class:`~openfactura.resources.documents.Documents`."""
+        from .resources.documents import Documents
+
         return Documents(self)
 
     @cached_property
     def registry(self) -> Registry:
         """Sales/purchase registry: :class:`~openfactura.resources.registry.Registry`."""
+        from .resources.registry import Registry
+
         return Registry(self)
 
     @cached_property
     def self_service(self) -> SelfServiceLinks:
         """Self-service links: :class:`~openfactura.resources.self_service.SelfServiceLinks`."""
+        from .resources.self_service import SelfServiceLinks
+
         return SelfServiceLinks(self)
 
     @cached_property
     def organization(self) -> Organization:
         """The key's company: :class:`~openfactura.resources.organization.Organization`."""
+        from .resources.organization import Organization
+
         return Organization(self)
 
     @cached_property
     def taxpayers(self) -> Taxpayers:
         """SII taxpayer records: :class:`~openfactura.resources.taxpayers.Taxpayers`."""
+        from .resources.taxpayers import Taxpayers
+
         return Taxpayers(self)
 
     # -- raw access -------------------------------------------------------------------------
@@ -312,6 +340,7 @@ class Openfactura:
         limiter: Limiter | None = None,
         session: aiohttp.ClientSession | None = None,
         allow_insecure_http: bool = False,
+        max_rate_limit_wait: float = DEFAULT_MAX_RATE_LIMIT_WAIT,
     ) -> None:
         if session is not None:
             # A session belongs to the event loop it was made on; this client's coroutines
@@ -332,8 +361,11 @@ class Openfactura:
             limiter=limiter,
             session=session,
             allow_insecure_http=allow_insecure_http,
+            max_rate_limit_wait=max_rate_limit_wait,
         )
-        self._runner = LoopThread("openfactura-sync")
+        from ._sync import LoopThread  # only the blocking client needs its loop thread
+
+        self._runner: LoopThread = LoopThread("openfactura-sync")
 
     @property
     def environment(self) -> str:
@@ -350,26 +382,36 @@ class Openfactura:
     @cached_property
     def documents(self) -> SyncDocuments:
         """Blocking :class:`~openfactura.resources.documents.Documents`."""
+        from .resources.documents import SyncDocuments
+
         return SyncDocuments(self._async.documents, self._runner)
 
     @cached_property
     def registry(self) -> SyncRegistry:
         """Blocking :class:`~openfactura.resources.registry.Registry`."""
+        from .resources.registry import SyncRegistry
+
         return SyncRegistry(self._async.registry, self._runner)
 
     @cached_property
     def self_service(self) -> SyncSelfServiceLinks:
         """Blocking :class:`~openfactura.resources.self_service.SelfServiceLinks`."""
+        from .resources.self_service import SyncSelfServiceLinks
+
         return SyncSelfServiceLinks(self._async.self_service, self._runner)
 
     @cached_property
     def organization(self) -> SyncOrganization:
         """Blocking :class:`~openfactura.resources.organization.Organization`."""
+        from .resources.organization import SyncOrganization
+
         return SyncOrganization(self._async.organization, self._runner)
 
     @cached_property
     def taxpayers(self) -> SyncTaxpayers:
         """Blocking :class:`~openfactura.resources.taxpayers.Taxpayers`."""
+        from .resources.taxpayers import SyncTaxpayers
+
         return SyncTaxpayers(self._async.taxpayers, self._runner)
 
     def request(

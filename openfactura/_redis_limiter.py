@@ -14,16 +14,23 @@ Usage::
 
 How it works
 ------------
-* **Admission** is one Lua script per attempt (atomic, no read-then-write race): every
-  window keeps its newest ``N_i`` admission times, and a request is admitted only if
-  fewer than ``N_i`` of them fall in the last ``W_i + J_i`` seconds (the jitter margin of
-  :mod:`openfactura._ratelimit`) for every window *and* the key is not paused; otherwise
-  the script returns how long to wait. Times come from the Redis server's clock
-  (``TIME``), so clock skew between hosts cannot break a window.
-* **Pacing** inside each process is the same aiolimiter bucket as in-process, so one busy
-  process spends the budget smoothly and the first request after idle goes at once.
+* **Admission** reserves: one Lua script per attempt (atomic, no read-then-write race)
+  admits a request only if, in every window, the send-time stamps of the last
+  ``W_i + J_i`` seconds plus the pending reservations of all processes number fewer than
+  ``N_i``, *and* the key is not paused; it then adds the request to the pending set. Else
+  it returns how long to wait.
+* **Sending** stamps: when the request's headers leave, a second script (one more round
+  trip, sent without delaying the request) moves it from the pending set into every
+  window at that moment. So a slow TLS handshake delays only its own request (the proof
+  is in :mod:`openfactura._ratelimit`). A request that is not sent is removed from the
+  pending set; one whose process died in between expires after ``reservation_timeout``.
+* Times come from the Redis server's clock (``TIME``), so clock skew between hosts cannot
+  break a window.
+* **Pacing** inside each process is the same aiolimiter bucket and FIFO queue as
+  in-process: 3 requests at once after idle, then as the windows allow.
 * **A 429** seen by any process sets a pause deadline in Redis (extended, never
-  shortened): every process of that key waits it out.
+  shortened): every process of that key waits it out (or, past the client's
+  ``max_rate_limit_wait``, fails at once with :class:`~openfactura.RateLimitError`).
 * **Keys** are ``<prefix>:{<scope>}:...`` where ``scope`` is a hash of the API key and host
   (never the key; in braces, a Redis Cluster hash tag), and every key has a TTL slightly
   longer than its window, so nothing grows without bound.
@@ -49,8 +56,8 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import AsyncGenerator, Iterable
-from typing import Literal
+from collections.abc import AsyncGenerator, Coroutine, Iterable
+from typing import Any, Literal
 
 import attrs
 import redis.asyncio as aioredis
@@ -61,9 +68,14 @@ from ._exceptions import LimiterUnavailableError
 from ._fork import keep_parent_object
 from ._ratelimit import (
     DEFAULT_RATE_LIMITS,
+    DEFAULT_RESERVATION_TIMEOUT,
+    KEY_PAUSES,
+    PENDING_RECHECK,
     MemoryLimiter,
     RateLimit,
+    Reservation,
     _Pacers,
+    check_pause_cap,
     plan_pacing,
     shared_memory_limiter,
 )
@@ -72,40 +84,74 @@ __all__ = ["RedisLimiter"]
 
 logger = logging.getLogger("openfactura")
 
-# KEYS: one sorted set per window, then the pause key.
-# ARGV: a unique member id, then (max_calls, span in µs) per window.
-# Returns 0 when admitted, else the µs to wait.
-# Each set keeps only its newest max_calls admissions (like SlidingLog's bounded deque): a
-# request fits when the oldest of them is at least ``span`` old. Trimming by rank, not by
-# age, keeps the decision right even if processes disagree on the span (e.g. two SDK
-# versions with different jitter margins during a rolling deploy).
+# Keys of a scope: one sorted set of send-time stamps per window (member: the reservation,
+# score: its stamp), the sorted set of pending reservations (score: when it expires), the
+# pause deadline. Every time is the Redis server's (TIME, µs), so clock skew between hosts
+# cannot break a window.
+#
+# ADMIT. KEYS: the window sets, then pending, then pause. ARGV: a unique member id, the
+# reservation timeout (µs), then (max_calls, span in µs) per window.
+# Returns {0, 0} when admitted (the member is now pending), else {µs to wait, µs of pause}.
+# A request fits a window when (stamps newer than now - span) + (pending) < max_calls.
+# Counting by the caller's span and trimming each set by rank, not by age, keeps the
+# decision right even if processes disagree on the span (e.g. two SDK versions with
+# different jitter allowances during a rolling deploy).
 _ADMIT = """
 if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local windows = #KEYS - 1
-local wait = tonumber(redis.call('GET', KEYS[windows + 1]) or '0') - now
+local windows = #KEYS - 2
+local pending_key = KEYS[windows + 1]
+redis.call('ZREMRANGEBYSCORE', pending_key, '-inf', now)
+local pending = redis.call('ZCARD', pending_key)
+local pause = tonumber(redis.call('GET', KEYS[windows + 2]) or '0') - now
+local wait = pause
 for i = 1, windows do
-  local max_calls = tonumber(ARGV[2 * i])
-  local span = tonumber(ARGV[2 * i + 1])
-  redis.call('ZREMRANGEBYRANK', KEYS[i], 0, -(max_calls + 1))
-  if redis.call('ZCARD', KEYS[i]) >= max_calls then
-    local oldest = redis.call('ZRANGE', KEYS[i], 0, 0, 'WITHSCORES')
-    local w = tonumber(oldest[2]) + span - now
+  local max_calls = tonumber(ARGV[2 * i + 1])
+  local span = tonumber(ARGV[2 * i + 2])
+  local since = '(' .. string.format('%.0f', now - span)
+  local stamps = redis.call('ZCOUNT', KEYS[i], since, '+inf')
+  local need = stamps + pending - max_calls + 1
+  if need > 0 then
+    local w
+    if need <= stamps then
+      local s = redis.call(
+        'ZRANGEBYSCORE', KEYS[i], since, '+inf', 'WITHSCORES', 'LIMIT', need - 1, 1)
+      w = tonumber(s[2]) + span - now
+    else
+      w = math.min(span, RECHECK_US)
+    end
     if w > wait then
       wait = w
     end
   end
 end
 if wait > 0 then
-  return math.ceil(wait)
+  return {math.ceil(wait), math.max(0, math.ceil(pause))}
 end
+local timeout = tonumber(ARGV[2])
+redis.call('ZADD', pending_key, now + timeout, ARGV[1])
+redis.call('PEXPIRE', pending_key, math.ceil(timeout / 1000) + 1000)
+return {0, 0}
+""".replace("RECHECK_US", str(round(PENDING_RECHECK * 1_000_000)))
+
+# SENT. KEYS: the window sets, then pending. ARGV: the member, then (max_calls, span in
+# µs) per window. Stamps the member now in every window (a request that left is counted,
+# whatever became of its reservation); returns {1 if it was still pending else 0, now}.
+_SENT = """
+if redis.replicate_commands then redis.replicate_commands() end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local windows = #KEYS - 1
+local held = redis.call('ZREM', KEYS[windows + 1], ARGV[1])
 for i = 1, windows do
+  local max_calls = tonumber(ARGV[2 * i])
+  local span = tonumber(ARGV[2 * i + 1])
   redis.call('ZADD', KEYS[i], now, ARGV[1])
-  redis.call('ZREMRANGEBYRANK', KEYS[i], 0, -(tonumber(ARGV[2 * i]) + 1))
-  redis.call('PEXPIRE', KEYS[i], math.ceil(tonumber(ARGV[2 * i + 1]) / 1000) + 1000)
+  redis.call('ZREMRANGEBYRANK', KEYS[i], 0, -(max_calls + 1))
+  redis.call('PEXPIRE', KEYS[i], math.ceil(span / 1000) + 1000)
 end
-return 0
+return {held, now}
 """
 
 # KEYS: the pause key. ARGV: pause length in µs. Extends, never shortens, a pause.
@@ -133,9 +179,48 @@ class _LoopClient:
 
     client: aioredis.Redis
     admit: AsyncScript
+    sent: AsyncScript
     pause: AsyncScript
     owned: bool
     guard: AsyncGenerator[None, None] | None = None
+
+
+# A reservation whose local age reaches the timeout less this margin is treated as expired
+# by its holder (Redis may drop it a little earlier than the holder's clock says: the
+# admission reply took some time to come back).
+_EXPIRY_MARGIN = 1.0
+
+
+class _RedisReservation:
+    """A pending member of a scope's pending set in Redis."""
+
+    __slots__ = ("_admitted", "_done", "_limiter", "_member", "_scope")
+
+    def __init__(self, limiter: RedisLimiter, scope: str, member: str) -> None:
+        self._limiter = limiter
+        self._scope = scope
+        self._member = member
+        self._admitted = time.monotonic()
+        self._done = False
+
+    def sent(self) -> bool:
+        self._done = True
+        held = time.monotonic() - self._admitted < self._limiter.reservation_timeout - (
+            _EXPIRY_MARGIN
+        )
+        # Not awaited: the request leaves now and the stamp lands a moment later (a later
+        # stamp only keeps the request counted as "now" a little longer: safe).
+        self._limiter._in_background(self._limiter._stamp(self._scope, self._member))
+        return held
+
+    def release(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        self._limiter._in_background(self._limiter._release(self._scope, self._member))
+
+    def __repr__(self) -> str:
+        return f"<RedisReservation {self._member}>"
 
 
 class RedisLimiter:
@@ -149,7 +234,9 @@ class RedisLimiter:
     :param prefix: key prefix in Redis.
     :param on_redis_error: ``"fallback"`` (default: warn once, use the in-process limiter,
         retry Redis every ``retry_interval`` s) or ``"raise"``.
-    :param jitter: network jitter allowance per window (seconds); default as in-process.
+    :param jitter: seconds added to every window for network jitter (default 30 ms).
+    :param reservation_timeout: an admitted request that was neither sent nor released (its
+        process died in between) stops counting after this many seconds.
     :param retry_interval: while Redis is down, one request per process tries it again
         this often (the others go straight to the fallback).
     :param timeout: socket timeout towards Redis, short so a dead Redis stalls nothing.
@@ -166,16 +253,23 @@ class RedisLimiter:
         prefix: str = "openfactura:rl",
         on_redis_error: OnRedisError = "fallback",
         jitter: float | None = None,
+        reservation_timeout: float = DEFAULT_RESERVATION_TIMEOUT,
         retry_interval: float = 1.0,
         timeout: float = 0.5,
     ) -> None:
         if on_redis_error not in ("fallback", "raise"):
             raise ValueError("on_redis_error must be 'fallback' or 'raise'")
+        if not reservation_timeout > 2 * _EXPIRY_MARGIN:
+            raise ValueError(
+                f"reservation_timeout must be more than {2 * _EXPIRY_MARGIN:g}s, "
+                f"got {reservation_timeout!r}"
+            )
         self.limits = tuple(limits)
         self.plan = plan_pacing(self.limits, jitter)
         self.prefix = prefix
         self.on_redis_error: OnRedisError = on_redis_error
         self.retry_interval = retry_interval
+        self.reservation_timeout = float(reservation_timeout)
         self._jitter = jitter
         self._timeout = timeout
         if isinstance(url_or_client, str):
@@ -190,10 +284,10 @@ class RedisLimiter:
             weakref.WeakKeyDictionary()
         )
         self._pacers: dict[str, _Pacers] = {}
-        self._spans_us = [
-            round((limit.period_seconds + j) * 1_000_000)
-            for limit, j in zip(self.limits, self.plan.jitters, strict=True)
-        ]
+        self._window_args: list[int] = []
+        for limit, j in zip(self.limits, self.plan.jitters, strict=True):
+            self._window_args += [limit.max_calls, round((limit.period_seconds + j) * 1_000_000)]
+        self._background: set[asyncio.Task[object]] = set()
         self._down_since: float | None = None
         self._next_try = 0.0
         self._fallback: MemoryLimiter | None = None
@@ -237,7 +331,11 @@ class RedisLimiter:
             stale = [self._clients.pop(old) for old in list(self._clients) if old.is_closed()]
             client, owned = self._new_client()
             entry = _LoopClient(
-                client, client.register_script(_ADMIT), client.register_script(_PAUSE), owned
+                client,
+                client.register_script(_ADMIT),
+                client.register_script(_SENT),
+                client.register_script(_PAUSE),
+                owned,
             )
             self._clients[loop] = entry
         for old_entry in stale:
@@ -264,11 +362,12 @@ class RedisLimiter:
                     await entry.client.aclose()
 
     def _keys(self, scope: str) -> list[str]:
+        """The window sets, then the pending set, then the pause key of ``scope``."""
         # The scope in braces is a Redis Cluster hash tag: all keys of a scope share a slot,
         # as one script touching them requires.
         base = f"{self.prefix}:{{{scope}}}"
         windows = [f"{base}:w:{limit.max_calls}:{limit.period_seconds:g}" for limit in self.limits]
-        return [*windows, f"{base}:pause"]
+        return [*windows, f"{base}:pending", f"{base}:pause"]
 
     def _pacer(self, scope: str) -> _Pacers:
         with self._lock:
@@ -337,29 +436,74 @@ class RedisLimiter:
         """True while Redis is unreachable and the in-process fallback is in use."""
         return self._down_since is not None
 
+    def _in_background(self, coro: Coroutine[Any, Any, object]) -> None:
+        """Run ``coro`` on the running loop without waiting for it (kept until it ends)."""
+        try:
+            task = asyncio.get_running_loop().create_task(coro)
+        except RuntimeError:  # no running loop: the reservation expires on its own
+            coro.close()
+            return
+        with self._lock:
+            self._background.add(task)
+        task.add_done_callback(self._forget_task)
+
+    def _forget_task(self, task: asyncio.Task[object]) -> None:
+        with self._lock:
+            self._background.discard(task)
+
+    async def _stamp(self, scope: str, member: str) -> int | None:
+        """Stamp ``member`` as sent; return the stamp (Redis time, µs), None on failure."""
+        keys = self._keys(scope)
+        try:
+            entry = await self._client()
+            _, stamp = await entry.sent(keys=keys[:-1], args=[member, *self._window_args])
+        except _REDIS_ERRORS as exc:
+            # The reservation stays pending ("now") until it expires: safe, if not exact.
+            logger.debug("could not stamp a request in the Redis rate limiter: %s", exc)
+            return None
+        return int(stamp)
+
+    async def _release(self, scope: str, member: str) -> None:
+        try:
+            entry = await self._client()
+            await entry.client.zrem(self._keys(scope)[-2], member)
+        except _REDIS_ERRORS as exc:
+            logger.debug("could not release a Redis rate-limiter reservation: %s", exc)
+
     # -- the Limiter protocol ---------------------------------------------------------------
 
-    async def acquire(self, scope: str) -> float:
-        started = time.monotonic()
-        await self._pacer(scope).for_running_loop().acquire()
+    async def acquire(self, scope: str) -> Reservation:
+        front = self._pacer(scope).for_running_loop()
+        await front.pacer.acquire()
+        if self._use_fallback_now():  # Redis is down: no need to queue behind its probe
+            return await self._fallback_limiter().acquire(scope)
         keys = self._keys(scope)
-        while True:
-            if self._use_fallback_now():
-                await self._fallback_limiter().acquire(scope)
-                return time.monotonic() - started
-            args: list[str | int] = [self._member()]
-            for limit, span in zip(self.limits, self._spans_us, strict=True):
-                args += [limit.max_calls, span]
-            try:
-                entry = await self._client()
-                wait_us = int(await entry.admit(keys=keys, args=args))
-            except _REDIS_ERRORS as exc:
-                self._redis_failed(exc)
-                continue
-            self._redis_ok()
-            if wait_us <= 0:
-                return time.monotonic() - started
-            await asyncio.sleep(wait_us / 1_000_000)
+        async with front.lock:
+            while True:
+                member = self._member()
+                args: list[str | int] = [
+                    member,
+                    round(self.reservation_timeout * 1_000_000),
+                    *self._window_args,
+                ]
+                try:
+                    entry = await self._client()
+                    wait_us, pause_us = (int(x) for x in await entry.admit(keys=keys, args=args))
+                except _REDIS_ERRORS as exc:
+                    self._redis_failed(exc)  # raises in "raise" mode
+                    return await self._fallback_limiter().acquire(scope)
+                except BaseException:
+                    # Cancelled while Redis may have admitted it: give the place back.
+                    self._in_background(self._release(scope, member))
+                    raise
+                self._redis_ok()
+                if wait_us <= 0:
+                    return _RedisReservation(self, scope, member)
+                if pause_us > 0:
+                    # Another process got a 429: hold this process's requests of the key too.
+                    KEY_PAUSES.hold(scope, time.monotonic() + pause_us / 1_000_000)
+                    check_pause_cap(pause_us / 1_000_000)
+                await asyncio.sleep(wait_us / 1_000_000)
 
     async def pause(self, scope: str, seconds: float) -> None:
         if self.on_redis_error == "fallback":
@@ -380,9 +524,14 @@ class RedisLimiter:
     async def aclose(self) -> None:
         """Close the Redis connections this limiter opened on the running loop.
 
-        The limiter stays usable: a later call on any loop connects again.
+        Stamps and releases still on their way are sent first. The limiter stays usable: a
+        later call on any loop connects again.
         """
         loop = asyncio.get_running_loop()
+        with self._lock:
+            mine = [task for task in self._background if task.get_loop() is loop]
+        if mine:
+            await asyncio.gather(*mine, return_exceptions=True)
         with self._lock:
             entry = self._clients.pop(loop, None)
         if entry is None:
@@ -399,6 +548,7 @@ class RedisLimiter:
         for entry in self._clients.values():
             keep_parent_object(entry)
         self._clients = weakref.WeakKeyDictionary()
+        self._background = set()
         for pacers in self._pacers.values():
             pacers.reset_after_fork()
 

@@ -5,11 +5,13 @@ one boundary, into the SDK's own (:mod:`openfactura._exceptions`), most specific
 
 Request flow (one :meth:`Transport.request` call)::
 
-    limiter.acquire(scope)  ->  send  ->  decode  ->  2xx: return Response
-                                              |-> 429: pause the key, retry (any method)
-                                              |-> 502/503/504, connection error, timeout:
-                                              |       backoff + retry if the request is safe
-                                              '-> other: raise the typed APIError
+    key's 429 pause -> limiter.acquire(scope) -> send (headers leave: reservation.sent())
+        -> decode -> 2xx: return Response
+                 |-> 429: pause the key, retry (any method); a hint longer than
+                 |        max_rate_limit_wait: raise RateLimitError at once
+                 |-> 502/503/504, connection error, timeout:
+                 |       backoff + retry if the request is safe
+                 '-> other: raise the typed APIError
 
 Time: ``timeout`` is the deadline of the whole call (limiter waits, every attempt, backoff
 and 429 pauses included); ``attempt_timeout`` optionally bounds each attempt. A wait that
@@ -54,8 +56,20 @@ from ._exceptions import (
     redact_data,
 )
 from ._fork import keep_parent_object
-from ._ratelimit import Limiter
-from ._retry import RETRYABLE_STATUSES, RetryPolicy, retry_after_from_headers
+from ._ratelimit import (
+    KEY_PAUSES,
+    KeyPausedTooLong,
+    Limiter,
+    Reservation,
+    _pause_cap,
+    as_reservation,
+)
+from ._retry import (
+    DEFAULT_RATE_LIMIT_WAIT,
+    RETRYABLE_STATUSES,
+    RetryPolicy,
+    retry_after_from_headers,
+)
 from ._version import __version__
 
 __all__ = [
@@ -71,6 +85,15 @@ __all__ = [
 T = TypeVar("T")
 
 logger = logging.getLogger("openfactura")
+
+DEFAULT_MAX_RATE_LIMIT_WAIT = 60.0
+"""Longest 429 pause a call waits out by default (the API's longest window is a minute)."""
+
+PAUSE_WARNING_SECONDS = 2.0
+"""A 429 pause longer than this is logged as a WARNING (once per pause, not per call)."""
+
+_LONGEST_PAUSE = 86_400.0
+"""A hint beyond a day (or infinite) pauses the key for a day at most."""
 
 USER_AGENT = (
     f"openfactura-python/{__version__} aiohttp/{aiohttp.__version__} "
@@ -234,6 +257,7 @@ class Transport:
         scope: str,
         session: aiohttp.ClientSession | None = None,
         sleep: Any = asyncio.sleep,
+        max_rate_limit_wait: float = DEFAULT_MAX_RATE_LIMIT_WAIT,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._api_key = SecretStr(api_key)
@@ -254,6 +278,8 @@ class Transport:
         self._session_pid = os.getpid()
         self._closed = False
         self._sleep = sleep
+        self._clock = time.monotonic  # of the key's 429 pauses (tests inject a fake clock)
+        self.max_rate_limit_wait = max_rate_limit_wait
 
     # -- session ----------------------------------------------------------------------------
 
@@ -286,6 +312,7 @@ class Transport:
                 connector=connector,
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
                 headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+                trace_configs=[_send_time_trace()],
             )
             self._session = session
             self._session_loop = loop
@@ -462,16 +489,41 @@ class Transport:
         deadline: float,
     ) -> Response:
         while True:
-            waited = 0.0
-            if self.limiter is not None:
-                waited = await self.limiter.acquire(self._scope)
+            started = time.monotonic()
+            try:
+                reservation = await self._admit(state, method, log_path, deadline)
+            except RateLimitError as paused:
+                if idempotency_key is not None and state.sent_before:
+                    raise OutcomeUnknownError(
+                        "An earlier attempt of the emission may have reached the API and the "
+                        "key is now paused by a 429.",
+                        idempotency_key=idempotency_key,
+                    ) from paused
+                raise
+            waited = time.monotonic() - started
+            stamp = _SendStamp(self, state, reservation)
             started = time.monotonic()
             state.maybe_sent = True
             state.in_flight = True
             try:
-                status, resp_headers, raw = await self._send_within(
-                    deadline, method, url, body, params, send_headers
-                )
+                try:
+                    status, resp_headers, raw = await self._send_within(
+                        deadline, method, url, body, params, send_headers, stamp
+                    )
+                except BaseException as exc:
+                    stamp.settle(exc)
+                    raise
+                stamp.settle(None)
+            except _Requeue:
+                # Not sent: the key got paused, or the reservation expired, meanwhile.
+                state.in_flight = False
+                state.maybe_sent = state.sent_before
+                state.requeues += 1
+                if state.requeues > _MAX_REQUEUES:
+                    raise _not_sent_error(
+                        "The request could not be sent within its rate-limit reservation."
+                    ) from None
+                continue
             except APIConnectionError as exc:
                 state.in_flight = False
                 state.last_error = exc
@@ -542,18 +594,38 @@ class Transport:
             if isinstance(error, RateLimitError) and error.code != "OF-429":
                 # A 429 was not processed: no document can have come from this attempt.
                 state.maybe_sent = state.sent_before
-                wait = self.retry.rate_limit_wait(error.retry_after)
-                error.retry_after = wait
-                logger.debug(
-                    "%s %s rate limited: pausing the key for %.3fs", method, log_path, wait
-                )
+                hint = error.retry_after
+                if hint is None or hint != hint:  # no hint (or NaN): the default wait
+                    hint = error.retry_after = DEFAULT_RATE_LIMIT_WAIT
+                wait = min(max(hint, 0.0), _LONGEST_PAUSE)
+                # The pause belongs to the key: every request of it, in this process and
+                # (through the limiter, e.g. Redis) in others, waits it out.
+                own_until = self._clock() + wait
+                until = KEY_PAUSES.hold(self._scope, own_until)
                 if self.limiter is not None:
                     await self.limiter.pause(self._scope, wait)
-                if state.attempt < self.retry.max_retries:
-                    if self.limiter is None:
-                        await self._sleep(wait)
+                retry = (
+                    state.attempt < self.retry.max_retries
+                    and wait <= self.max_rate_limit_wait
+                    and self._fits(deadline, wait)  # a pause past the deadline: fail now
+                )
+                if retry:
+                    self._log_pause(method, log_path, wait, until)
+                    # This request waits its own hint; a longer pause of the key that it has
+                    # not waited yet (another request's 429) is waited at the next admission.
+                    await self._sleep(wait)
+                    state.paused_through = max(state.paused_through, own_until)
                     state.attempt += 1
                     continue
+                logger.debug(
+                    "%s %s rate limited for %.3fs (max_rate_limit_wait %gs, attempt %d): "
+                    "not retried",
+                    method,
+                    log_path,
+                    hint,
+                    self.max_rate_limit_wait,
+                    state.attempt + 1,
+                )
                 if idempotency_key is not None and state.sent_before:
                     raise OutcomeUnknownError(
                         "An earlier attempt of the emission may have reached the API and the "
@@ -618,18 +690,21 @@ class Transport:
         body: bytes | None,
         params: Mapping[str, str] | None,
         headers: Mapping[str, str],
+        stamp: _SendStamp | None = None,
     ) -> tuple[int, Mapping[str, str], bytes]:
         """One attempt, bounded by ``attempt_timeout`` when that ends before the deadline."""
         if self.attempt_timeout is not None:
             ends = asyncio.get_running_loop().time() + self.attempt_timeout
             if ends < deadline:
                 try:
-                    return await _run_until(ends, self._send(method, url, body, params, headers))
+                    return await _run_until(
+                        ends, self._send(method, url, body, params, headers, stamp)
+                    )
                 except _DeadlineError:
                     raise APITimeoutError(
                         f"No answer from the API within attempt_timeout={self.attempt_timeout:g}s."
                     ) from None
-        return await self._send(method, url, body, params, headers)
+        return await self._send(method, url, body, params, headers, stamp)
 
     def _explain(
         self, error: APIError, headers: Mapping[str, str], *, retries: int, safe: bool
@@ -674,6 +749,65 @@ class Transport:
             return _rehint(error, f"A problem on Openfactura's side or a proxy's; {advice}")
         return error
 
+    async def _admit(
+        self, state: _Attempts, method: str, log_path: str, deadline: float
+    ) -> Reservation | None:
+        """Wait out the key's 429 pause, then the limiter; return the request's reservation.
+
+        Raises :class:`RateLimitError` at once if the key is paused for longer than
+        ``max_rate_limit_wait``.
+        """
+        while True:
+            await self._wait_key_pause(state, method, log_path, deadline)
+            if self.limiter is None:
+                return None
+            cap = _pause_cap.set(self.max_rate_limit_wait)
+            try:
+                reservation = as_reservation(await self.limiter.acquire(self._scope))
+            except KeyPausedTooLong as exc:  # the limiter saw another process's 429
+                raise self._paused_error(exc.remaining) from None
+            finally:
+                _pause_cap.reset(cap)
+            if KEY_PAUSES.until(self._scope) <= max(state.paused_through, self._clock()):
+                return reservation
+            reservation.release()  # a 429 paused the key while we waited: wait that first
+
+    async def _wait_key_pause(
+        self, state: _Attempts, method: str, log_path: str, deadline: float
+    ) -> None:
+        # Each deadline is slept once (a sleep that returns early, as in tests, still ends
+        # the wait); a deadline extended meanwhile by another 429 is slept again.
+        while (until := KEY_PAUSES.until(self._scope)) > state.paused_through:
+            remaining = until - self._clock()
+            if remaining <= 0:
+                return
+            if remaining > self.max_rate_limit_wait:
+                raise self._paused_error(remaining)
+            self._log_pause(method, log_path, remaining, until)
+            await self._sleep(remaining)
+            state.paused_through = until
+
+    def _log_pause(self, method: str, log_path: str, wait: float, until: float) -> None:
+        if wait > PAUSE_WARNING_SECONDS and KEY_PAUSES.claim_warning(self._scope, until):
+            logger.warning(
+                "HTTP 429 from the API: every request of this API key waits %.1fs "
+                "(the server's hint), starting with %s %s",
+                wait,
+                method,
+                log_path,
+            )
+        else:
+            logger.debug("%s %s waits %.3fs for the key's 429 pause", method, log_path, wait)
+
+    def _paused_error(self, remaining: float) -> RateLimitError:
+        return RateLimitError(
+            f"This API key is paused by an earlier 429 for {remaining:.1f}s more, longer than "
+            f"max_rate_limit_wait={self.max_rate_limit_wait:g}s or than the call's timeout "
+            "leaves; the request was not sent.",
+            retry_after=remaining,
+            status=429,
+        )
+
     async def _send(
         self,
         method: str,
@@ -681,12 +815,19 @@ class Transport:
         body: bytes | None,
         params: Mapping[str, str] | None,
         headers: Mapping[str, str],
+        stamp: _SendStamp | None = None,
     ) -> tuple[int, Mapping[str, str], bytes]:
         """One HTTP exchange; aiohttp errors become ours here and nowhere else."""
         session = await self._get_session()
         try:
             async with session.request(
-                method, url, data=body, params=params, headers=headers, allow_redirects=False
+                method,
+                url,
+                data=body,
+                params=params,
+                headers=headers,
+                allow_redirects=False,
+                trace_request_ctx=None if stamp is None else {_STAMP: stamp},
             ) as resp:
                 raw = self._echo.sub(b"****", await resp.read())
                 return resp.status, self._safe_headers(resp.headers), raw
@@ -730,7 +871,15 @@ class Transport:
 class _Attempts:
     """Bookkeeping of one request's attempts (for retries and the emission outcome)."""
 
-    __slots__ = ("attempt", "in_flight", "last_error", "maybe_sent", "sent_before")
+    __slots__ = (
+        "attempt",
+        "in_flight",
+        "last_error",
+        "maybe_sent",
+        "paused_through",
+        "requeues",
+        "sent_before",
+    )
 
     def __init__(self) -> None:
         self.attempt = 0
@@ -738,11 +887,103 @@ class _Attempts:
         self.sent_before = False  # did an earlier, finished attempt possibly reach the API?
         self.in_flight = False  # is an attempt waiting for its answer right now?
         self.last_error: Exception | None = None  # what the last finished attempt ran into
+        self.paused_through = 0.0  # the latest 429 pause deadline this request waited out
+        self.requeues = 0  # times the request went back to the limiter without being sent
+
+
+# -- send-time stamping -------------------------------------------------------------------
+
+_STAMP = "openfactura_send_stamp"
+_MAX_REQUEUES = 8
+
+
+class _Requeue(Exception):  # noqa: N818 - internal control flow, never leaves the transport
+    """Raised from the headers hook: this request must not leave now; admit it again."""
+
+
+class _SendStamp:
+    """Settles one attempt's reservation: stamped when its headers leave, else released.
+
+    :meth:`leaving` runs in aiohttp's ``on_request_headers_sent`` hook, just before the
+    headers are written, on the sessions the transport makes. A session passed in by the
+    caller has no such hook: its request is stamped when the answer comes back, later than
+    it left (safe: until then it counts as "now").
+    """
+
+    __slots__ = ("_fired", "_reservation", "_state", "_transport")
+
+    def __init__(
+        self, transport: Transport, state: _Attempts, reservation: Reservation | None
+    ) -> None:
+        self._transport = transport
+        self._state = state
+        self._reservation = reservation
+        self._fired = False
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _SendStamp:
+        return self  # request mocks deep-copy the call's arguments: one attempt, one stamp
+
+    def leaving(self) -> None:
+        if self._fired:
+            # aiohttp re-sends on a fresh connection when a pooled one turned out dead: a
+            # second request as far as the gateway knows, so it goes through the limiter.
+            raise _Requeue
+        self._fired = True
+        transport = self._transport
+        now = max(transport._clock(), self._state.paused_through)
+        if KEY_PAUSES.until(transport._scope) > now:
+            if self._reservation is not None:
+                self._reservation.release()
+            raise _Requeue  # a 429 paused the key since this request was admitted
+        if self._reservation is not None and not self._reservation.sent():
+            raise _Requeue  # held past its reservation timeout: the place is gone
+
+    def settle(self, exc: BaseException | None) -> None:
+        """After the exchange: settle a reservation the hook did not (``exc``: how it ended)."""
+        if self._fired or self._reservation is None:
+            return
+        self._fired = True
+        if exc is None or (not self._transport._owned and not _certainly_not_sent(exc)):
+            self._reservation.sent()  # it left, or may have: count it from now
+        else:
+            self._reservation.release()  # our hook never ran: the headers never left
+
+
+async def _on_request_headers_sent(
+    session: aiohttp.ClientSession,
+    context: Any,
+    params: aiohttp.TraceRequestHeadersSentParams,
+) -> None:
+    request_ctx = context.trace_request_ctx
+    if isinstance(request_ctx, Mapping):
+        stamp = request_ctx.get(_STAMP)
+        if stamp is not None:
+            stamp.leaving()
+
+
+def _send_time_trace() -> aiohttp.TraceConfig:
+    """The hook that stamps each request in the rate limiter when its headers leave."""
+    trace = aiohttp.TraceConfig()
+    trace.on_request_headers_sent.append(_on_request_headers_sent)
+    return trace
 
 
 def _not_sent(error: APIConnectionError) -> bool:
     """The connection could not even be opened: the request certainly did not leave."""
-    return isinstance(error.__cause__, aiohttp.ClientConnectorError)
+    return isinstance(error.__cause__, aiohttp.ClientConnectorError) or getattr(
+        error, "_openfactura_not_sent", False
+    )
+
+
+def _not_sent_error(message: str) -> APIConnectionError:
+    """An :class:`APIConnectionError` for a request that certainly never left."""
+    error = APIConnectionError(message)
+    error._openfactura_not_sent = True  # type: ignore[attr-defined]
+    return error
+
+
+def _certainly_not_sent(exc: BaseException) -> bool:
+    return isinstance(exc, APIConnectionError) and _not_sent(exc)
 
 
 def _check_headers(headers: Mapping[str, str]) -> None:

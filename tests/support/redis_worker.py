@@ -48,3 +48,46 @@ def hammer(
         return ok, limited
 
     results.put(asyncio.run(main()))
+
+
+def burst(
+    base_url: str,
+    redis_url: str,
+    limits: tuple[tuple[int, float], ...],
+    calls: int,
+    tasks: int,
+    ready: Any,
+    go: Any,
+    results: Any,
+) -> None:
+    """Make ``calls`` calls with ``tasks`` tasks through a RedisLimiter (default jitter),
+    starting when ``go`` is set, so that every process starts at once; report
+    (ok, rate_limited)."""
+
+    async def main() -> tuple[int, int]:
+        rate_limits = tuple(RateLimit(n, p) for n, p in limits)
+        limiter = openfactura.RedisLimiter(redis_url, rate_limits)
+        ok = limited = 0
+        left = calls
+        async with openfactura.AsyncOpenfactura(
+            "m" * 32, base_url=base_url, limiter=limiter, max_retries=0
+        ) as client:
+            await (await limiter._client()).client.ping()  # connected to Redis before the start
+            ready.set()
+            await asyncio.to_thread(go.wait)
+
+            async def worker() -> None:
+                nonlocal ok, limited, left
+                while left > 0:
+                    left -= 1
+                    try:
+                        await client.organization.get()
+                        ok += 1
+                    except openfactura.RateLimitError:
+                        limited += 1
+
+            await asyncio.gather(*(worker() for _ in range(tasks)))
+        await limiter.aclose()
+        return ok, limited
+
+    results.put(asyncio.run(main()))

@@ -86,3 +86,33 @@ def steady_fraction(times: list[float], limit: RateLimit) -> float:
     if len(later) < 2:
         return 0.0
     return (len(later) - 1) / (later[-1] - later[0]) / limit.rate
+
+
+def perfect_schedule(n: int, limits: Sequence[RateLimit]) -> list[float]:
+    """When a perfect client makes ``n`` calls from time 0 under ``limits`` (greedy: each as
+    early as every sliding window allows), written naively and independently of the SDK."""
+    times: list[float] = []
+    t = 0.0
+    for _ in range(n):
+        while True:
+            earliest = t
+            for limit in limits:
+                recent = [
+                    x for x in times[-limit.max_calls :] if x > t - limit.period_seconds + 1e-9
+                ]
+                if len(recent) >= limit.max_calls:
+                    earliest = max(earliest, recent[-limit.max_calls] + limit.period_seconds)
+            if earliest == t:
+                break
+            t = earliest
+        times.append(t)
+    return times
+
+
+def strict_budget(arrivals: Sequence[float], limits: Sequence[RateLimit]) -> float:
+    """Issue 13's budget: the span a perfect client needs for the same number of calls
+    (bursts included) over the measured first-to-last arrival span."""
+    if len(arrivals) < 2:
+        return 0.0
+    ordered = sorted(arrivals)
+    return perfect_schedule(len(ordered), limits)[-1] / (ordered[-1] - ordered[0])
