@@ -285,6 +285,11 @@ class Transport:
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
                 headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             )
+            if hasattr(session, "_retry_connection"):
+                # aiohttp (>= 3.10) silently re-sends a GET once when its pooled connection
+                # fails: a send the rate limiter never admitted, and a second effect for a
+                # GET that is not safe to repeat (resend_email). Retries are ours alone.
+                session._retry_connection = False
             self._session = session
             self._session_loop = loop
             self._session_pid = os.getpid()
