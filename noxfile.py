@@ -1,4 +1,5 @@
-"""Developer sessions: ``nox -s tests lint typecheck docs bench`` (``soak`` for the long runs).
+"""Developer sessions: ``nox -s tests lint typecheck docs bench`` (``soak`` for the long
+runs, ``audit`` for known vulnerabilities in the dependencies).
 
 ``nox -s compat`` runs the timing-sensitive tests (deadlines, your own timeout,
 cancellation, emission outcomes, the blocking facade) on every Python the package claims
@@ -105,6 +106,15 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def soak(session: nox.Session) -> None:
+    """Mixed traffic through both clients against the sandbox in its own process, in
+    compressed time, with faults: 0 x 429, every emission exactly once, memory, sockets and
+    threads flat. ``nox -s soak -- --minutes 30`` (default 10; CI runs ``--minutes 2``)."""
+    session.install("-e", ".[testing]")
+    session.run("python", str(ROOT / "benchmarks" / "soak.py"), *session.posargs)
+
+
+@nox.session
+def soak_limits(session: nox.Session) -> None:
     """Long rate-limit soak against the strict local server with the real limits (minutes)."""
     session.install("-e", ".[bench]")
     session.run(
@@ -115,3 +125,12 @@ def soak(session: nox.Session) -> None:
         "--budget-seconds",
         "300",
     )
+
+
+@nox.session
+def audit(session: nox.Session) -> None:
+    """pip-audit of the dependency set (openfactura[cli,testing,redis] as installed): a known
+    vulnerability fails; no access to the vulnerability service prints "skipped: no
+    network" and passes. ``nox -s audit -- --service osv`` asks OSV instead of PyPI."""
+    session.install("-e", ".[cli,testing,redis]", "pip-audit")
+    session.run("python", str(ROOT / "scripts" / "audit.py"), *session.posargs)

@@ -314,6 +314,11 @@ class Transport:
                 headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
                 trace_configs=[_send_time_trace()],
             )
+            if hasattr(session, "_retry_connection"):
+                # aiohttp (>= 3.10) silently re-sends a GET once when its pooled connection
+                # fails: a send the rate limiter never admitted, and a second effect for a
+                # GET that is not safe to repeat (resend_email). Retries are ours alone.
+                session._retry_connection = False
             self._session = session
             self._session_loop = loop
             self._session_pid = os.getpid()
