@@ -421,8 +421,32 @@ class _Display:
 class _Sink:
     """Where outcome lines go: ``--output FILE`` and/or stdout (``--json``, ``--output -``)."""
 
-    file: IO[str] | None
+    path: Path | None
     stdout: bool
+    file: IO[str] | None = None
+
+    def check(self) -> None:
+        """Refuse, before anything is sent, an output file that could not be written."""
+        if self.path is not None and not self.path.parent.is_dir():
+            message = f"--output: folder {self.path.parent} does not exist"
+            raise common.CliError(message, common.EXIT_USAGE)
+
+    def open(self, *keep: Path) -> None:
+        """Create the output file (replacing it), unless it is one of ``keep``."""
+        if self.path is None:
+            return
+        if any(self.path.resolve() == other.resolve() for other in keep):
+            message = f"--output {self.path} is the batch's input or journal"
+            raise common.CliError(message, common.EXIT_USAGE)
+        try:
+            self.file = self.path.open("w", encoding="utf-8")
+        except OSError as exc:
+            message = f"cannot write {self.path}: {exc.strerror}"
+            raise common.CliError(message, common.EXIT_USAGE) from None
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
 
     def write(self, data: dict[str, Any]) -> None:
         line = json.dumps(data, ensure_ascii=False, default=common._json_default)
@@ -465,6 +489,7 @@ async def _emit(
         journal = _open_journal(journal_path, must_exist=must_exist)
         try:
             batch = get_batch(journal)
+            sink.open(batch.path, journal_path)
             tally = _Tally(total=batch.count)
             outcomes = client.documents.emit_many(
                 _until(batch, stop),
@@ -517,20 +542,11 @@ def _run(
     """Run a batch (``bulk emit``, ``bulk resume``), print the summary, exit with its code."""
     json_mode = common.state(ctx).json
     to_stdout = output is not None and str(output) == "-"
-    file: IO[str] | None = None
-    if output is not None and not to_stdout:
-        if not output.parent.is_dir():
-            raise common.CliError(f"folder {output.parent} does not exist", common.EXIT_USAGE)
-        try:
-            file = output.open("w", encoding="utf-8")
-        except OSError as exc:
-            raise common.CliError(
-                f"cannot write {output}: {exc.strerror}", common.EXIT_USAGE
-            ) from None
+    sink = _Sink(path=None if to_stdout else output, stdout=json_mode or to_stdout)
+    sink.check()
     terminal = common.error_console().is_terminal
     display = _Display(bar=terminal and not json_mode, lines=not json_mode, label="Emitting")
     stop = _Stop(display.say)
-    sink = _Sink(file=file, stdout=json_mode or to_stdout)
     try:
         try:
             batch, tally = asyncio.run(
@@ -553,8 +569,7 @@ def _run(
             )
             ctx.exit(common.EXIT_INTERRUPTED)
     finally:
-        if file is not None:
-            file.close()
+        sink.close()
     _report_run(ctx, batch, journal_path, tally, json_mode=json_mode, stdout_taken=to_stdout)
     ctx.exit(tally.exit_code())
 
@@ -893,7 +908,12 @@ def report(
         console.print(_pairs_table(rows, title=f"Journal {journal_path}"))
         if not entries:
             return
-        title = "Entries" if wanted is None else f"Entries {', '.join(wanted)}"
+        if not states:
+            title = "Not issued"
+        elif wanted is None:
+            title = "Entries"
+        else:
+            title = f"Entries: {', '.join(wanted)}"
         if len(entries) < listed:
             title += f" (first {len(entries)} of {listed}; --limit 0 for all)"
         table = Table(title=title, title_justify="left")
@@ -1051,7 +1071,7 @@ def wait(
     from ..bulk import wait as follow
 
     json_mode = common.state(ctx).json
-    sink = _Sink(file=None, stdout=json_mode)
+    sink = _Sink(path=None, stdout=json_mode)
     statuses: dict[str, int] = {}
     counts = {"followed": 0, "final": 0, "rejected": 0, "undecided": 0}
     errors = common.error_console()
@@ -1126,14 +1146,13 @@ def wait(
     else:
         rows: list[tuple[str, Any]] = [(f"SII: {s}", n) for s, n in sorted(statuses.items())]
         rows.append(("Undecided", counts["undecided"]))
+        rows.insert(0, ("Followed", counts["followed"]))
         if save_to is not None:
             rows.append(("Files in", save_to))
         if counts["followed"] == 0:
             common.console().print("Nothing to wait for: every issued document is decided.")
         else:
-            common.console().print(
-                _pairs_table(rows, title=f"SII verdicts ({counts['followed']} documents)")
-            )
+            common.console().print(_pairs_table(rows, title="SII verdicts"))
         if counts["undecided"]:
             _note(
                 f"{counts['undecided']} still undecided: run it again later "

@@ -225,16 +225,19 @@ def test_bad_input_and_bad_journal_exit_2_before_anything_is_sent(
         ("bulk", "emit", source, "--journal", "x.db", "--concurrency", "0"),
         ("bulk", "emit", source, "--journal", "x.db", "--output", tmp_path / "no" / "r.jsonl"),
         ("bulk", "emit", source, "--journal", "x.db", "--default", "RUTEmisor"),
+        ("bulk", "emit", source, "--journal", "x.db", "--output", source),  # its own input
         ("bulk", "resume", "--journal", tmp_path / "missing.db"),
         ("bulk", "report", "--journal", tmp_path / "missing.db"),
         ("bulk", "report", "--journal", tmp_path / "garbage.db"),
         ("bulk", "wait", "--journal", tmp_path / "missing.db"),
         ("bulk", "reconcile", "--journal", tmp_path / "garbage.db"),
     ]
+    before = source.read_bytes()
     for args in cases:
         result = run(*args)
         assert result.exit_code == 2, (args, result.output)
         no_traceback(result)
+    assert source.read_bytes() == before
     # With --json the error is one JSON line on stdout.
     as_json = run("bulk", "emit", tmp_path / "bad.csv", "--journal", "x.db", "--json")
     (line,) = as_json.stdout.splitlines()
@@ -680,33 +683,34 @@ def test_the_progress_bar_shows_on_a_terminal(clean_env: Path, tmp_path: Path) -
     assert "Bulk emission" in out and "Emitting" not in out  # the bar is on stderr only
 
 
-def _readme_bulk_block() -> str:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = text.index("\n## Command line\n")
-    section = text[start : text.index("\n## ", start + 1)]
-    blocks = re.findall(r"```sh\n(.*?)```", section, flags=re.DOTALL)
-    (block,) = [b for b in blocks if "openfactura bulk emit" in b]
-    return block
+def _bulk_blocks(relative: str) -> list[Any]:
+    """The ``sh`` blocks of a Markdown file that run ``openfactura bulk``, as test params."""
+    text = (ROOT / relative).read_text(encoding="utf-8")
+    blocks = re.findall(r"```sh\n(.*?)```", text, flags=re.DOTALL)
+    chosen = [b for b in blocks if "openfactura bulk" in b]
+    return [pytest.param(b, id=f"{relative}-{n}") for n, b in enumerate(chosen)]
 
 
-def _guide_blocks(name: str) -> list[str]:
-    text = (ROOT / "docs" / "guides" / name).read_text(encoding="utf-8")
-    return [b for b in re.findall(r"```sh\n(.*?)```", text, flags=re.DOTALL) if "bulk" in b]
+DOCUMENTED = [
+    *_bulk_blocks("README.md"),
+    *_bulk_blocks("docs/guides/bulk.md"),
+    *_bulk_blocks("docs/guides/cli.md"),
+]
+
+
+def test_every_file_documents_the_bulk_commands() -> None:
+    ids = [param.id for param in DOCUMENTED]
+    assert len([i for i in ids if i.startswith("README")]) == 2  # recipe + command line
+    assert any(i.startswith("docs/guides/bulk.md") for i in ids)
+    assert any(i.startswith("docs/guides/cli.md") for i in ids)
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
-@pytest.mark.parametrize(
-    "script",
-    [
-        pytest.param(_readme_bulk_block(), id="README"),
-        *(pytest.param(b, id=f"bulk.md-{n}") for n, b in enumerate(_guide_blocks("bulk.md"))),
-        *(pytest.param(b, id=f"cli.md-{n}") for n, b in enumerate(_guide_blocks("cli.md"))),
-    ],
-)
+@pytest.mark.parametrize("script", DOCUMENTED)
 def test_the_documented_bulk_commands_run_against_the_sandbox(script: str, tmp_path: Path) -> None:
     shutil.copytree(EXAMPLES, tmp_path / "examples")
     scripts = Path(sys.executable).parent  # the venv's openfactura first
-    with FakeOpenfactura(rate_limits=None) as fake:
+    with FakeOpenfactura(rate_limits=None, status_reads_until_final=0) as fake:
         env = process_env(fake, tmp_path)
         env["PATH"] = f"{scripts}{os.pathsep}{os.environ.get('PATH', '')}"
         proc = subprocess.run(
