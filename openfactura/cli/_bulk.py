@@ -20,7 +20,8 @@ then ``{"summary": {...}}``; an error is ``{"error": {...}}``). Ctrl-C (or SIGTE
 no new documents are taken and the ones in flight finish; twice: they are cancelled and
 stay journaled as in flight (``bulk resume`` re-sends them with their key). Exit codes: 0
 every document issued, 1 an API or configuration error stopped the run, 2 usage (a bad
-input file or journal), 3 some documents invalid, failed or unknown, 130 interrupted.
+input file or journal), 3 some documents invalid, failed or unknown, 130 interrupted
+(143 after SIGTERM).
 
 Testing against a sandbox with compressed windows: ``OPENFACTURA_RATE_LIMITS`` (see
 :func:`openfactura.cli._common.rate_limits_override`).
@@ -100,8 +101,8 @@ def _run_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--concurrency",
             type=click.IntRange(1, 64),
             metavar="N",
-            help="Emissions in flight (default: what the rate budget needs, 16 with the "
-            "API's limits).",
+            help="Emissions in flight, 1 to 64 (default: enough to keep the rate budget busy: "
+            "5 with the API's limits).",
         ),
         click.option(
             "--no-validate", is_flag=True, help="Skip the local checks (the API still checks)."

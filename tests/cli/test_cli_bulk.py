@@ -484,8 +484,9 @@ def process_env(fake: FakeOpenfactura, tmp_path: Path, limits: str = "off") -> d
     return env
 
 
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_ctrl_c_lets_the_documents_in_flight_finish_then_resume_issues_each_once(
-    clean_env: Path, tmp_path: Path
+    signum: signal.Signals, clean_env: Path, tmp_path: Path
 ) -> None:
     count, first, slots = 40, 10, 4
     source = write_batch(tmp_path / "b.jsonl", count)
@@ -504,18 +505,18 @@ def test_ctrl_c_lets_the_documents_in_flight_finish_then_resume_issues_each_once
             assert during.exit_code == 0, during.output
             states = json.loads(during.stdout)["summary"]["states"]
             assert states == {"issued": first, "sending": slots}
-            proc.send_signal(signal.SIGINT)
+            proc.send_signal(signum)
             proc.wait_stderr("Stopping")
             fake.release()  # the answers arrive; the run takes no new document
             out, err = proc.finish()
         finally:
             fake.release()
             proc.kill()
-        assert proc.returncode == 130, err
+        assert proc.returncode == 128 + signum, err  # 130 after Ctrl-C
         outcomes, summary = json_lines(out)
         assert len(outcomes) == first + slots and {o["kind"] for o in outcomes} == {"issued"}
         assert summary["interrupted"] is True and summary["done"] == first + slots
-        assert summary["exit_code"] == 130
+        assert summary["exit_code"] == 128 + signum
         assert f"Resume with: openfactura bulk resume --journal {journal}" in err
         assert journal_states(journal) == {"issued": first + slots}  # nothing left in flight
         assert len(fake.documents) == first + slots
