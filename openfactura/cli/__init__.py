@@ -16,10 +16,12 @@ module                    commands
 ``_config``               ``config``
 ``_demo``                 ``demo``
 ``_sandbox``              ``sandbox``
+``_bulk``                 ``bulk emit``, ``bulk resume``, ``bulk report``,
+                          ``bulk reconcile``, ``bulk wait``
 ========================  ===========================================================
 
 Exit codes: 0 ok, 1 API or validation error, 2 usage or configuration error, 3 partial
-failure of a bulk run.
+failure of a bulk run, 130 interrupted.
 """
 
 from __future__ import annotations

@@ -34,6 +34,7 @@ import datetime as dt
 import decimal
 import enum
 import json
+import math
 import os
 import stat
 import sys
@@ -52,9 +53,11 @@ if TYPE_CHECKING:
 __all__ = [
     "CONFIG_KEYS",
     "EXIT_ERROR",
+    "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_PARTIAL",
     "EXIT_USAGE",
+    "RATE_LIMITS_ENV",
     "CliError",
     "CliState",
     "Settings",
@@ -66,6 +69,7 @@ __all__ = [
     "open_async_client",
     "open_client",
     "print_json",
+    "rate_limits_override",
     "report_error",
     "resolve_settings",
     "show",
@@ -81,6 +85,11 @@ EXIT_USAGE = 2
 """Bad command line or configuration (unknown option, no API key, demo key on production)."""
 EXIT_PARTIAL = 3
 """A bulk run finished with some documents not issued."""
+EXIT_INTERRUPTED = 130
+"""Stopped by Ctrl-C (a bulk run: what was in flight finished or is journaled as in flight)."""
+
+RATE_LIMITS_ENV = "OPENFACTURA_RATE_LIMITS"
+"""Client-side rate limits for a local sandbox or a test server (:func:`rate_limits_override`)."""
 
 CONFIG_KEYS = ("api_key", "env", "base_url", "timeout")
 """The keys a config file may set."""
@@ -280,8 +289,49 @@ def _client_kwargs(ctx: click.Context) -> dict[str, Any]:
         "environment": settings.environment,
         "base_url": settings.base_url,
         "timeout": settings.timeout,
+        **rate_limits_override(settings),
         **_CLIENT_OPTIONS,
     }
+
+
+def rate_limits_override(settings: Settings) -> dict[str, Any]:
+    """``OPENFACTURA_RATE_LIMITS``: the client's rate limits, for testing against a URL.
+
+    ``"3/0.05,100/1"`` is 3 calls in any 0.05 s and 100 in any second (``CALLS/SECONDS``,
+    comma-separated); ``off`` disables them. It lets a test (or a demo) drive a sandbox
+    started with compressed windows without waiting minutes. Only for a custom URL (a
+    local sandbox, a test server): with ``production`` or ``development`` the API's own
+    limits apply and the variable is refused (:data:`EXIT_USAGE`). Unset: the client's
+    defaults (3/s and 100/min). Returns the client keyword arguments to add.
+    """
+    text = os.environ.get(RATE_LIMITS_ENV, "").strip()
+    if not text:
+        return {}
+    if settings.environment is not None:
+        raise CliError(
+            f"{RATE_LIMITS_ENV} is for a local sandbox or a test server (a URL): the "
+            f"{settings.environment} API has fixed limits (3/s, 100/min); unset it",
+            EXIT_USAGE,
+        )
+    if text.lower() in ("off", "none"):
+        return {"rate_limits": None}
+    from .._ratelimit import RateLimit
+
+    limits: list[RateLimit] = []
+    for part in text.split(","):
+        calls, _, seconds = part.strip().partition("/")
+        try:
+            period = float(seconds)
+            if not math.isfinite(period):
+                raise ValueError(seconds)
+            limits.append(RateLimit(int(calls), period))
+        except ValueError:
+            raise CliError(
+                f"{RATE_LIMITS_ENV}={text!r}: expected CALLS/SECONDS[,CALLS/SECONDS...] "
+                "(e.g. 3/0.05,100/1) or off",
+                EXIT_USAGE,
+            ) from None
+    return {"rate_limits": tuple(limits)}
 
 
 @contextlib.contextmanager

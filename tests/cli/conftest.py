@@ -38,6 +38,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
         "OPENFACTURA_ENV",
         "OPENFACTURA_BASE_URL",
         "OPENFACTURA_CONFIG",
+        "OPENFACTURA_RATE_LIMITS",
     ):
         monkeypatch.delenv(name, raising=False)
     config = tmp_path / "config.toml"
