@@ -259,17 +259,19 @@ def observed(name: str, method: Callable[..., Awaitable[T]]) -> Callable[..., Aw
         observer = observing(self._client._transport.observer)
         if observer is None:
             return method(self, *args, **kwargs)
-        return _in_call(observer, name, method(self, *args, **kwargs))
+        # The method's coroutine is made inside the call: a call cancelled before it starts
+        # leaves no coroutine that was never awaited.
+        return _in_call(observer, name, functools.partial(method, self, *args, **kwargs))
 
     if hasattr(inspect, "markcoroutinefunction"):  # Python 3.12+
         inspect.markcoroutinefunction(run)
     return run
 
 
-async def _in_call(observer: Observer, name: str, running: Awaitable[T]) -> T:
+async def _in_call(observer: Observer, name: str, start: Callable[[], Awaitable[T]]) -> T:
     call, token = _open(observer, name)
     try:
-        result = await running
+        result = await start()
     except BaseException as exc:
         _close(call, token, exc)
         raise

@@ -195,6 +195,10 @@ class Limiter(Protocol):
     A limiter written for earlier versions, whose ``acquire`` returns the seconds it
     waited (a number) instead of a :class:`Reservation`, keeps working: its requests
     count from their admission, as they did then.
+
+    Optional: ``async def budget(scope) -> RateBudget`` (what ``client.rate_budget()``
+    shows; without it, no windows) and ``def budget_now(scope) -> RateBudget | None`` (the
+    same without I/O, for the ``openfactura.otel`` gauge).
     """
 
     async def acquire(self, scope: str) -> Reservation | float:

@@ -406,3 +406,43 @@ async def test_concurrent_calls_keep_their_own_operation(clocked: Clocked) -> No
         ("organization.folios", "/v2/dte/organization/document"),
         ("request", ORG),
     }
+
+
+async def test_an_observed_emissions_warning_still_points_at_the_caller(clocked: Clocked) -> None:
+    """The call scope adds a frame between emit() and its caller; the warning skips it."""
+    import warnings
+
+    from openfactura.types import OpenfacturaWarning
+
+    events: list[openfactura.Event] = []
+    client = clocked.client(on_event=events.append)
+    answer = {"TOKEN": "t0k3n", "FOLIO": 7, "WARNING": "Guía sin datos de transporte"}
+    with aioresponses() as mocked, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        mocked.post(f"{clocked.fake.base_url}{EMIT}", payload=answer)
+        await client.documents.emit(FACTURA["dte"])
+    (warning,) = [w for w in caught if issubclass(w.category, OpenfacturaWarning)]
+    assert warning.filename == __file__
+    assert events  # it was observed
+
+
+async def test_an_observed_call_cancelled_before_it_starts_leaves_nothing_behind(
+    clocked: Clocked,
+) -> None:
+    """No "coroutine was never awaited": the method's coroutine is made inside the call."""
+    import gc
+    import warnings
+
+    client = clocked.client(on_event=lambda event: None)
+
+    async def cancel_at_once() -> bool:
+        task = asyncio.ensure_future(client.organization.get())
+        task.cancel()
+        await asyncio.wait([task])
+        return task.cancelled()
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert await cancel_at_once()
+        gc.collect()
+    assert [str(w.message) for w in caught] == []
