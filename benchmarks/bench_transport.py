@@ -3,7 +3,9 @@
 Prints, against a local aiohttp server on loopback:
 
 1. requests/s of the SDK vs a bare aiohttp loop doing the same calls, limits off
-   (target: SDK >= 0.85 of bare);
+   (target: SDK >= 0.85 of bare), without any listener (the default: events cost nothing),
+   with one no-op ``on_event`` hook, and with ``openfactura.otel`` instrumentation (spans
+   and metrics recorded, nothing exported); rounds interleaved, medians printed;
 2. the blocking facade vs the async client, limits off (target >= 0.8);
 3. with the API's limits, against a strict sliding-window server, for ``--budget-seconds``
    (default 70, past the minute window): the strict budget (target >= 0.97; a run shorter
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -66,28 +69,66 @@ async def run_concurrently(n: int, concurrency: int, call: object) -> float:
     return n / (time.perf_counter() - started)
 
 
-async def overhead(n: int) -> None:
+def _otel_instrument(client: openfactura.AsyncOpenfactura) -> bool:
+    """Spans and metrics recorded by the real SDK, exported nowhere (False: not installed)."""
+    try:
+        from opentelemetry.sdk.metrics import MeterProvider
+        from opentelemetry.sdk.trace import TracerProvider
+
+        from openfactura.otel import instrument
+    except ImportError:
+        return False
+    instrument(client, tracer_provider=TracerProvider(), meter_provider=MeterProvider())
+    return True
+
+
+async def overhead(n: int, rounds: int = 3) -> None:
     runner, base = await start_plain_server()
     url = f"{base}/v2/dte/organization"
+    rates: dict[str, list[float]] = {"bare": [], "sdk": [], "hook": [], "otel": []}
     try:
-        async with aiohttp.ClientSession() as session:
+        async with (
+            aiohttp.ClientSession() as session,
+            openfactura.AsyncOpenfactura(KEY, base_url=base, rate_limits=None) as plain,
+            openfactura.AsyncOpenfactura(
+                KEY, base_url=base, rate_limits=None, on_event=lambda event: None
+            ) as hook,
+            openfactura.AsyncOpenfactura(KEY, base_url=base, rate_limits=None) as otel,
+        ):
 
             async def bare() -> object:
                 async with session.get(url, headers={"apikey": KEY}) as resp:
                     return await resp.json()
 
-            await run_concurrently(100, 10, bare)  # warm up
-            bare_rate = await run_concurrently(n, 10, bare)
-        async with openfactura.AsyncOpenfactura(KEY, base_url=base, rate_limits=None) as client:
-            await run_concurrently(100, 10, client.organization.get)
-            sdk_rate = await run_concurrently(n, 10, client.organization.get)
+            calls = {
+                "bare": bare,
+                "sdk": plain.organization.get,
+                "hook": hook.organization.get,
+                "otel": otel.organization.get if _otel_instrument(otel) else None,
+            }
+            for call in calls.values():
+                if call is not None:
+                    await run_concurrently(100, 10, call)  # warm up
+            for _ in range(rounds):  # interleaved: the machine's drift hits all alike
+                for name, call in calls.items():
+                    if call is not None:
+                        rates[name].append(await run_concurrently(n, 10, call))
     finally:
         await runner.cleanup()
-    print(f"[overhead] bare aiohttp: {bare_rate:8.0f} req/s")
-    print(
-        f"[overhead] SDK (async) : {sdk_rate:8.0f} req/s   "
-        f"ratio {sdk_rate / bare_rate:.2f}  (target >= 0.85)"
-    )
+    bare_rate = statistics.median(rates["bare"])
+    print(f"[overhead] {'bare aiohttp':33}: {bare_rate:8.0f} req/s")
+    labels = {
+        "sdk": "SDK, no listener (default)",
+        "hook": "SDK, one no-op on_event hook",
+        "otel": "SDK, openfactura.otel (no export)",
+    }
+    for name, label in labels.items():
+        if not rates[name]:
+            print(f"[overhead] {label:33}: skipped (opentelemetry-sdk not installed)")
+            continue
+        rate = statistics.median(rates[name])
+        target = "  (target >= 0.85)" if name == "sdk" else ""
+        print(f"[overhead] {label:33}: {rate:8.0f} req/s   ratio {rate / bare_rate:.2f}{target}")
 
 
 def _serve_forever(port_queue: multiprocessing.Queue[str], latency: float = 0.0) -> None:

@@ -41,7 +41,18 @@ from ._ratelimit import DEFAULT_RATE_LIMITS, Limiter, MemoryLimiter, RateLimit, 
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from . import dte, resources, types  # noqa: F401  (submodules, loaded on first use)
+    from . import dte, otel, resources, types  # noqa: F401  (submodules, loaded on first use)
+    from ._budget import RateBudget, WindowBudget
+    from ._events import (
+        Event,
+        LimiterWaited,
+        OutcomeUnknown,
+        RateLimitPaused,
+        RequestFailed,
+        RequestStarted,
+        ResponseReceived,
+        RetryScheduled,
+    )
     from ._redis_limiter import RedisLimiter
     from ._rut import Rut
     from .types import DocumentStatus, Filter, OpenfacturaWarning
@@ -54,8 +65,23 @@ _LAZY = {
     "OpenfacturaWarning": ".types",
     "RedisLimiter": "._redis_limiter",  # needs the optional `redis` package
     "Rut": "._rut",
+    "RateBudget": "._budget",
+    "WindowBudget": "._budget",
+    **{
+        name: "._events"
+        for name in (
+            "Event",
+            "LimiterWaited",
+            "OutcomeUnknown",
+            "RateLimitPaused",
+            "RequestFailed",
+            "RequestStarted",
+            "ResponseReceived",
+            "RetryScheduled",
+        )
+    },
 }
-_LAZY_MODULES = frozenset({"dte", "resources", "types"})
+_LAZY_MODULES = frozenset({"dte", "otel", "resources", "types"})
 
 __all__ = [
     "DEFAULT_RATE_LIMITS",
@@ -69,26 +95,36 @@ __all__ = [
     "DocumentStatus",
     "DuplicateDocumentError",
     "ErrorDetail",
+    "Event",
     "Filter",
     "InvalidRequestError",
     "Limiter",
     "LimiterUnavailableError",
+    "LimiterWaited",
     "MemoryLimiter",
     "NotFoundError",
     "Openfactura",
     "OpenfacturaError",
     "OpenfacturaWarning",
+    "OutcomeUnknown",
     "OutcomeUnknownError",
     "PermissionDeniedError",
+    "RateBudget",
     "RateLimit",
     "RateLimitError",
+    "RateLimitPaused",
     "RedisLimiter",
+    "RequestFailed",
+    "RequestStarted",
     "Reservation",
     "ResponseDecodeError",
+    "ResponseReceived",
+    "RetryScheduled",
     "Rut",
     "ServerError",
     "ValidationError",
     "WaitTimeoutError",
+    "WindowBudget",
     "__version__",
 ]
 

@@ -15,17 +15,19 @@ one runs the async client's coroutines on a private event-loop thread.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 import aiohttp
+import attrs
 
 from ._exceptions import ConfigurationError
 from ._ratelimit import (
     DEFAULT_RATE_LIMITS,
+    KEY_PAUSES,
     Limiter,
     RateLimit,
     limiter_scope,
@@ -42,6 +44,8 @@ from ._transport import (
 )
 
 if TYPE_CHECKING:  # imported on first use of a namespace: `import openfactura` stays light
+    from ._budget import RateBudget
+    from ._events import Event
     from ._sync import LoopThread
     from .resources.documents import Documents, SyncDocuments
     from .resources.organization import Organization, SyncOrganization
@@ -60,6 +64,19 @@ ENVIRONMENTS: Mapping[str, str] = {
 
 DEMO_API_KEYS = frozenset({"928e15a2d14d4a6292345f04960f4bd3", "41eb78998d444dbaa4922c410ef14057"})
 """Haulmer's public demo keys: they only work on development and are never sent to production."""
+
+
+def _hooks(on_event: Any) -> tuple[Callable[[Event], object], ...]:
+    """``on_event=`` as a tuple of callables (one callable, or several)."""
+    if on_event is None:
+        return ()
+    hooks = (on_event,) if callable(on_event) else tuple(on_event)
+    for hook in hooks:
+        if not callable(hook):
+            raise ConfigurationError(
+                f"on_event takes a callable (or several) of one event, got {type(hook).__name__}"
+            )
+    return hooks
 
 
 def _positive_number(value: Any) -> bool:
@@ -156,6 +173,10 @@ class AsyncOpenfactura:
     :param session: your own ``aiohttp.ClientSession`` (we never close it).
     :param allow_insecure_http: allow an ``http://`` ``base_url`` to a non-loopback host
         (the key would travel unencrypted). TLS certificates are always verified.
+    :param on_event: a callable, or several, called with each event of every request
+        (:class:`~openfactura.RequestStarted`, :class:`~openfactura.ResponseReceived`...),
+        on the event loop, as it happens: keep it quick. One that raises is logged once and
+        ignored. See :mod:`openfactura.otel` for traces and metrics.
     """
 
     def __init__(
@@ -172,9 +193,11 @@ class AsyncOpenfactura:
         session: aiohttp.ClientSession | None = None,
         allow_insecure_http: bool = False,
         max_rate_limit_wait: float = DEFAULT_MAX_RATE_LIMIT_WAIT,
+        on_event: Callable[[Event], object] | Iterable[Callable[[Event], object]] | None = None,
     ) -> None:
         api_key = None if api_key is None else SecretStr(api_key)  # masked in tracebacks
         key, env, url = _resolve(api_key, environment, base_url, allow_insecure_http)
+        hooks = _hooks(on_event)
         if not _positive_number(timeout):
             raise ConfigurationError(f"timeout must be a positive number, got {timeout!r}")
         if attempt_timeout is not None and not _positive_number(attempt_timeout):
@@ -207,6 +230,12 @@ class AsyncOpenfactura:
             session=session,
             max_rate_limit_wait=float(max_rate_limit_wait),
         )
+        if os.environ.get("OPENFACTURA_LOG") or hooks:
+            from ._observe import Observer, log_from_env
+
+            log_from_env()
+            if hooks:
+                self._transport.observer = Observer(hooks)
 
     # -- namespaces ---------------------------------------------------------------------------
 
@@ -264,7 +293,9 @@ class AsyncOpenfactura:
 
         >>> await client.request("GET", "/v2/dte/organization/document")  # doctest: +SKIP
         """
-        response = await self._request(method, path, json=json, params=params, headers=headers)
+        response = await self._request(
+            method, path, json=json, params=params, headers=headers, operation="request"
+        )
         return response.data
 
     async def _request(
@@ -278,6 +309,7 @@ class AsyncOpenfactura:
         safe: bool | None = None,
         idempotency_key: str | None = None,
         deadline: float | None = None,
+        operation: str | None = None,
     ) -> Response:
         return await self._transport.request(
             method,
@@ -288,7 +320,36 @@ class AsyncOpenfactura:
             safe=safe,
             idempotency_key=idempotency_key,
             deadline=deadline,
+            operation=operation,
         )
+
+    # -- rate budget ------------------------------------------------------------------------
+
+    async def rate_budget(self) -> RateBudget:
+        """This key's rate budget now: per window, the requests in it, its capacity and the
+        seconds until the next slot; and the key's 429 pause left.
+
+        A :class:`~openfactura.MemoryLimiter` (the default) answers for this process; a
+        :class:`~openfactura.RedisLimiter` for every process sharing it (one round trip to
+        Redis). Without a limiter, or with one that has no ``budget()``, there are no
+        windows, only the pause.
+
+        >>> budget = await client.rate_budget()  # doctest: +SKIP
+        >>> [(w.label, w.in_window, w.capacity) for w in budget.windows]  # doctest: +SKIP
+        [('3/1s', 1, 3), ('100/60s', 41, 100)]
+        """
+        from ._budget import RateBudget
+
+        transport = self._transport
+        budget_of = getattr(self.limiter, "budget", None)
+        if budget_of is not None:
+            budget: RateBudget = await budget_of(transport._scope)
+        else:
+            budget = RateBudget(windows=(), paused_for=0.0, shared=False)
+        paused = KEY_PAUSES.until(transport._scope) - transport._clock()
+        if paused > budget.paused_for:
+            budget = attrs.evolve(budget, paused_for=paused)
+        return budget
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -341,6 +402,7 @@ class Openfactura:
         session: aiohttp.ClientSession | None = None,
         allow_insecure_http: bool = False,
         max_rate_limit_wait: float = DEFAULT_MAX_RATE_LIMIT_WAIT,
+        on_event: Callable[[Event], object] | Iterable[Callable[[Event], object]] | None = None,
     ) -> None:
         if session is not None:
             # A session belongs to the event loop it was made on; this client's coroutines
@@ -362,6 +424,7 @@ class Openfactura:
             session=session,
             allow_insecure_http=allow_insecure_http,
             max_rate_limit_wait=max_rate_limit_wait,
+            on_event=on_event,
         )
         from ._sync import LoopThread  # only the blocking client needs its loop thread
 
@@ -427,6 +490,10 @@ class Openfactura:
         return self._runner.run(
             self._async.request(method, path, json=json, params=params, headers=headers)
         )
+
+    def rate_budget(self) -> RateBudget:
+        """See :meth:`AsyncOpenfactura.rate_budget`."""
+        return self._runner.run(self._async.rate_budget())
 
     def close(self) -> None:
         """Close the session and stop the loop thread. Idempotent."""

@@ -87,10 +87,13 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
 from aiolimiter import AsyncLimiter
+
+if TYPE_CHECKING:
+    from ._budget import RateBudget
 
 __all__ = [
     "DEFAULT_JITTER",
@@ -132,6 +135,11 @@ class RateLimit:
     def rate(self) -> float:
         """Calls per second this window allows over a long run."""
         return self.max_calls / self.period_seconds
+
+    @property
+    def label(self) -> str:
+        """``"3/1s"``: how events, spans, metrics and :class:`~openfactura.RateBudget` name it."""
+        return f"{self.max_calls}/{self.period_seconds:g}s"
 
 
 DEFAULT_RATE_LIMITS: tuple[RateLimit, ...] = (RateLimit(3, 1.0), RateLimit(100, 60.0))
@@ -187,6 +195,10 @@ class Limiter(Protocol):
     A limiter written for earlier versions, whose ``acquire`` returns the seconds it
     waited (a number) instead of a :class:`Reservation`, keeps working: its requests
     count from their admission, as they did then.
+
+    Optional: ``async def budget(scope) -> RateBudget`` (what ``client.rate_budget()``
+    shows; without it, no windows) and ``def budget_now(scope) -> RateBudget | None`` (the
+    same without I/O, for the ``openfactura.otel`` gauge).
     """
 
     async def acquire(self, scope: str) -> Reservation | float:
@@ -239,6 +251,20 @@ _pause_cap: contextvars.ContextVar[float | None] = contextvars.ContextVar(
     "openfactura_pause_cap", default=None
 )
 """The longest 429 pause the running request is willing to wait (set by the transport)."""
+
+
+_holds: contextvars.ContextVar[list[tuple[str, float]] | None] = contextvars.ContextVar(
+    "openfactura_holds", default=None
+)
+"""Set by the transport while a request is admitted and observed: what held it, and for how
+long (the ``window`` of :class:`~openfactura.LimiterWaited`). ``None``: nobody asks."""
+
+
+def note_hold(label: str, seconds: float) -> None:
+    """Tell an observed request that ``label`` (a window, ``"pause"``) holds it ``seconds``."""
+    holds = _holds.get()
+    if holds is not None:
+        holds.append((label, seconds))
 
 
 def check_pause_cap(remaining: float) -> None:
@@ -420,6 +446,36 @@ class SlidingLog:
             self._pending[rid] = now
             return 0.0, rid
 
+    def holding(self, now: float) -> int:
+        """The window whose wait is the longest now (its index), or -1 for the 429 pause."""
+        with self._lock:
+            self._expire(now)
+            best, index = self.paused_until - now, -1
+            pending = len(self._pending)
+            for i, ((max_calls, span), stamps) in enumerate(
+                zip(self._spans, self._stamps, strict=True)
+            ):
+                wait = _window_wait(max_calls, span, stamps, pending, now)
+                if wait > best:
+                    best, index = wait, i
+            return index
+
+    def snapshot(self, now: float) -> tuple[list[tuple[int, int, float]], float]:
+        """Per window ``(in window, pending, seconds until one more fits)``, and the pause's
+        end (a read: nothing is admitted)."""
+        with self._lock:
+            self._expire(now)
+            pending = len(self._pending)
+            windows = [
+                (
+                    len(stamps) + pending,
+                    pending,
+                    max(0.0, _window_wait(max_calls, span, stamps, pending, now)),
+                )
+                for (max_calls, span), stamps in zip(self._spans, self._stamps, strict=True)
+            ]
+            return windows, self.paused_until
+
     def stamp(self, rid: int, now: float) -> bool:
         """Count reservation ``rid`` from ``now``; False if it was no longer pending."""
         with self._lock:
@@ -445,6 +501,18 @@ class SlidingLog:
             f"<SlidingLog stamps=[{counts}] pending={len(self._pending)} "
             f"paused_until={self.paused_until:.3f}>"
         )
+
+
+def _window_wait(
+    max_calls: int, span: float, stamps: list[float], pending: int, now: float
+) -> float:
+    """Seconds until one more request fits a window (what :meth:`SlidingLog.try_admit` waits)."""
+    need = len(stamps) + pending - max_calls + 1
+    if need <= 0:
+        return 0.0
+    if need <= len(stamps):
+        return stamps[need - 1] + span - now
+    return min(span, PENDING_RECHECK)
 
 
 class _MemoryReservation:
@@ -525,7 +593,9 @@ class MemoryLimiter:
     __slots__ = (
         "__weakref__",
         "_clock",
+        "_labels",
         "_lock",
+        "_pacer_label",
         "_scopes",
         "_sleep",
         "_timeout",
@@ -544,6 +614,8 @@ class MemoryLimiter:
     ) -> None:
         self.limits = tuple(limits)
         self.plan = plan_pacing(self.limits, jitter)
+        self._labels = tuple(limit.label for limit in self.limits)
+        self._pacer_label = _pacer_label(self.limits)
         if not reservation_timeout > 0:
             raise ValueError(f"reservation_timeout must be positive, got {reservation_timeout!r}")
         self._timeout = float(reservation_timeout)
@@ -574,20 +646,28 @@ class MemoryLimiter:
     async def acquire(self, scope: str) -> Reservation:
         log, pacers = self._scope(scope)
         front = pacers.for_running_loop()
+        holds = _holds.get()
         await self._wait_pause(log)
+        if holds is not None and not front.pacer.has_capacity():
+            holds.append((self._pacer_label, 0.0))
         await front.pacer.acquire()
         async with front.lock:
             while True:
-                wait, rid = log.try_admit(self._clock())
+                now = self._clock()
+                wait, rid = log.try_admit(now)
                 if rid is not None:
                     return _MemoryReservation(log, rid, self._clock)
                 if log.paused_until > self._clock():
                     check_pause_cap(log.paused_until - self._clock())
+                if holds is not None:
+                    index = log.holding(now)
+                    holds.append(("pause" if index < 0 else self._labels[index], wait))
                 await self._sleep(wait)  # type: ignore[misc]
 
     async def _wait_pause(self, log: SlidingLog) -> None:
         while (wait := log.paused_until - self._clock()) > 0:
             check_pause_cap(wait)
+            note_hold("pause", wait)
             await self._sleep(wait)  # type: ignore[misc]
 
     async def pause(self, scope: str, seconds: float) -> None:
@@ -599,6 +679,26 @@ class MemoryLimiter:
         log, _ = self._scope(scope)
         return max(0.0, log.paused_until - self._clock())
 
+    async def budget(self, scope: str) -> RateBudget:
+        """The budget of ``scope`` in this process (what ``client.rate_budget()`` shows)."""
+        return self.budget_now(scope)
+
+    def budget_now(self, scope: str) -> RateBudget:
+        """:meth:`budget` without an event loop (no I/O: for metric callbacks)."""
+        from ._budget import RateBudget, WindowBudget
+
+        log, _ = self._scope(scope)
+        now = self._clock()
+        windows, paused_until = log.snapshot(now)
+        return RateBudget(
+            windows=tuple(
+                WindowBudget(limit=limit, in_window=count, pending=pending, next_slot_in=wait)
+                for limit, (count, pending, wait) in zip(self.limits, windows, strict=True)
+            ),
+            paused_for=max(0.0, paused_until - now),
+            shared=False,
+        )
+
     async def aclose(self) -> None:
         return None
 
@@ -608,6 +708,11 @@ class MemoryLimiter:
             f"<MemoryLimiter [{limits}] jitter={max(self.plan.jitters):g}s "
             f"scopes={len(self._scopes)}>"
         )
+
+
+def _pacer_label(limits: Sequence[RateLimit]) -> str:
+    """The window the pacer is shaped like (see :func:`plan_pacing`)."""
+    return min(limits, key=lambda limit: (limit.max_calls, limit.period_seconds)).label
 
 
 _registry: dict[tuple[RateLimit, ...], MemoryLimiter] = {}

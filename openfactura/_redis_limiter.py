@@ -57,7 +57,7 @@ import threading
 import time
 import weakref
 from collections.abc import AsyncGenerator, Coroutine, Iterable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 import redis.asyncio as aioredis
@@ -74,11 +74,16 @@ from ._ratelimit import (
     MemoryLimiter,
     RateLimit,
     Reservation,
+    _holds,
+    _pacer_label,
     _Pacers,
     check_pause_cap,
     plan_pacing,
     shared_memory_limiter,
 )
+
+if TYPE_CHECKING:
+    from ._budget import RateBudget
 
 __all__ = ["RedisLimiter"]
 
@@ -91,7 +96,10 @@ logger = logging.getLogger("openfactura")
 #
 # ADMIT. KEYS: the window sets, then pending, then pause. ARGV: a unique member id, the
 # reservation timeout (µs), then (max_calls, span in µs) per window.
-# Returns {0, 0} when admitted (the member is now pending), else {µs to wait, µs of pause}.
+# Returns {0, 0, ...} when admitted (the member is now pending), else {µs to wait, µs of
+# pause, ...}; then (for observers and the budget gauge) the window that holds it (its
+# number, 0: the pause or none), the pending count, and per window the requests it counts
+# and the µs until one more fits (all as the script saw them, before this admission).
 # A request fits a window when (stamps newer than now - span) + (pending) < max_calls.
 # Counting by the caller's span and trimming each set by rank, not by age, keeps the
 # decision right even if processes disagree on the span (e.g. two SDK versions with
@@ -106,14 +114,16 @@ redis.call('ZREMRANGEBYSCORE', pending_key, '-inf', now)
 local pending = redis.call('ZCARD', pending_key)
 local pause = tonumber(redis.call('GET', KEYS[windows + 2]) or '0') - now
 local wait = pause
+local held = 0
+local seen = {}
 for i = 1, windows do
   local max_calls = tonumber(ARGV[2 * i + 1])
   local span = tonumber(ARGV[2 * i + 2])
   local since = '(' .. string.format('%.0f', now - span)
   local stamps = redis.call('ZCOUNT', KEYS[i], since, '+inf')
   local need = stamps + pending - max_calls + 1
+  local w = 0
   if need > 0 then
-    local w
     if need <= stamps then
       local s = redis.call(
         'ZRANGEBYSCORE', KEYS[i], since, '+inf', 'WITHSCORES', 'LIMIT', need - 1, 1)
@@ -123,16 +133,58 @@ for i = 1, windows do
     end
     if w > wait then
       wait = w
+      held = i
     end
   end
+  seen[#seen + 1] = stamps + pending
+  seen[#seen + 1] = math.max(0, math.ceil(w))
 end
+local out
 if wait > 0 then
-  return {math.ceil(wait), math.max(0, math.ceil(pause))}
+  out = {math.ceil(wait), math.max(0, math.ceil(pause)), held, pending}
+else
+  local timeout = tonumber(ARGV[2])
+  redis.call('ZADD', pending_key, now + timeout, ARGV[1])
+  redis.call('PEXPIRE', pending_key, math.ceil(timeout / 1000) + 1000)
+  out = {0, 0, 0, pending}
 end
-local timeout = tonumber(ARGV[2])
-redis.call('ZADD', pending_key, now + timeout, ARGV[1])
-redis.call('PEXPIRE', pending_key, math.ceil(timeout / 1000) + 1000)
-return {0, 0}
+for _, value in ipairs(seen) do
+  out[#out + 1] = value
+end
+return out
+""".replace("RECHECK_US", str(round(PENDING_RECHECK * 1_000_000)))
+
+# BUDGET (a read: nothing is admitted or removed). KEYS as ADMIT's; ARGV: (max_calls, span
+# in µs) per window. Returns {µs of pause left, pending, then per window: the requests it
+# counts (stamps in the span + pending), µs until one more fits}.
+_BUDGET = """
+if redis.replicate_commands then redis.replicate_commands() end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local windows = #KEYS - 2
+local pending = redis.call('ZCOUNT', KEYS[windows + 1], '(' .. string.format('%.0f', now), '+inf')
+local pause = tonumber(redis.call('GET', KEYS[windows + 2]) or '0') - now
+local out = {math.max(0, math.ceil(pause)), pending}
+for i = 1, windows do
+  local max_calls = tonumber(ARGV[2 * i - 1])
+  local span = tonumber(ARGV[2 * i])
+  local since = '(' .. string.format('%.0f', now - span)
+  local stamps = redis.call('ZCOUNT', KEYS[i], since, '+inf')
+  local need = stamps + pending - max_calls + 1
+  local w = 0
+  if need > 0 then
+    if need <= stamps then
+      local s = redis.call(
+        'ZRANGEBYSCORE', KEYS[i], since, '+inf', 'WITHSCORES', 'LIMIT', need - 1, 1)
+      w = tonumber(s[2]) + span - now
+    else
+      w = math.min(span, RECHECK_US)
+    end
+  end
+  out[#out + 1] = stamps + pending
+  out[#out + 1] = math.max(0, math.ceil(w))
+end
+return out
 """.replace("RECHECK_US", str(round(PENDING_RECHECK * 1_000_000)))
 
 # SENT. KEYS: the window sets, then pending. ARGV: the member, then (max_calls, span in
@@ -181,6 +233,7 @@ class _LoopClient:
     admit: AsyncScript
     sent: AsyncScript
     pause: AsyncScript
+    budget: AsyncScript
     owned: bool
     guard: AsyncGenerator[None, None] | None = None
 
@@ -293,6 +346,10 @@ class RedisLimiter:
         self._fallback: MemoryLimiter | None = None
         self._member_prefix = os.urandom(6).hex()
         self._counter = 0
+        self._labels = tuple(limit.label for limit in self.limits)
+        self._pacer_label = _pacer_label(self.limits)
+        # scope -> (local monotonic time, reply of its last admission): budget_now()'s data
+        self._last_seen: dict[str, tuple[float, list[int]]] = {}
         _live_limiters.add(self)
 
     # -- plumbing -----------------------------------------------------------------------------
@@ -335,6 +392,7 @@ class RedisLimiter:
                 client.register_script(_ADMIT),
                 client.register_script(_SENT),
                 client.register_script(_PAUSE),
+                client.register_script(_BUDGET),
                 owned,
             )
             self._clients[loop] = entry
@@ -474,6 +532,9 @@ class RedisLimiter:
 
     async def acquire(self, scope: str) -> Reservation:
         front = self._pacer(scope).for_running_loop()
+        holds = _holds.get()
+        if holds is not None and not front.pacer.has_capacity():
+            holds.append((self._pacer_label, 0.0))
         await front.pacer.acquire()
         if self._use_fallback_now():  # Redis is down: no need to queue behind its probe
             return await self._fallback_limiter().acquire(scope)
@@ -488,7 +549,7 @@ class RedisLimiter:
                 ]
                 try:
                     entry = await self._client()
-                    wait_us, pause_us = (int(x) for x in await entry.admit(keys=keys, args=args))
+                    reply = [int(x) for x in await entry.admit(keys=keys, args=args)]
                 except _REDIS_ERRORS as exc:
                     self._redis_failed(exc)  # raises in "raise" mode
                     return await self._fallback_limiter().acquire(scope)
@@ -497,12 +558,17 @@ class RedisLimiter:
                     self._in_background(self._release(scope, member))
                     raise
                 self._redis_ok()
+                wait_us, pause_us, held = reply[0], reply[1], reply[2]
+                self._last_seen[scope] = (time.monotonic(), reply)
                 if wait_us <= 0:
                     return _RedisReservation(self, scope, member)
                 if pause_us > 0:
                     # Another process got a 429: hold this process's requests of the key too.
                     KEY_PAUSES.hold(scope, time.monotonic() + pause_us / 1_000_000)
                     check_pause_cap(pause_us / 1_000_000)
+                if holds is not None:
+                    label = self._labels[held - 1] if held > 0 else "pause"
+                    holds.append((label, wait_us / 1_000_000))
                 await asyncio.sleep(wait_us / 1_000_000)
 
     async def pause(self, scope: str, seconds: float) -> None:
@@ -520,6 +586,40 @@ class RedisLimiter:
             self._redis_failed(exc)
         else:
             self._redis_ok()
+
+    async def budget(self, scope: str) -> RateBudget:
+        """The budget of ``scope`` across every process sharing this Redis (one round trip).
+
+        While Redis is unreachable (``on_redis_error="fallback"``) it is the in-process
+        fallback's budget (``shared=False``); with ``"raise"``,
+        :class:`~openfactura.LimiterUnavailableError`.
+        """
+        keys = self._keys(scope)
+        args = list(self._window_args)
+        try:
+            entry = await self._client()
+            reply = [int(x) for x in await entry.budget(keys=keys, args=args)]
+        except _REDIS_ERRORS as exc:
+            self._redis_failed(exc)  # raises in "raise" mode
+            return await self._fallback_limiter().budget(scope)
+        self._redis_ok()
+        pause_us, pending = reply[0], reply[1]
+        return _budget_of(self.limits, pending, reply[2:], pause_us / 1_000_000, age=0.0)
+
+    def budget_now(self, scope: str) -> RateBudget | None:
+        """The budget as this process's last admission of ``scope`` saw it (no I/O: for
+        metric callbacks), aged by the time since; ``None`` before any admission.
+        :meth:`budget` asks Redis for the exact figures."""
+        seen = self._last_seen.get(scope)
+        if seen is None:
+            return None
+        at, reply = seen
+        age = time.monotonic() - at
+        admitted = reply[0] <= 0
+        pending = reply[3] + admitted
+        figures = [value + admitted if i % 2 == 0 else value for i, value in enumerate(reply[4:])]
+        pause = max(0.0, reply[1] / 1_000_000 - age)
+        return _budget_of(self.limits, pending, figures, pause, age=age)
 
     async def aclose(self) -> None:
         """Close the Redis connections this limiter opened on the running loop.
@@ -556,6 +656,24 @@ class RedisLimiter:
         limits = ", ".join(f"{lim.max_calls}/{lim.period_seconds:g}s" for lim in self.limits)
         state = "degraded (in-process fallback)" if self.degraded else "shared"
         return f"<RedisLimiter [{limits}] prefix={self.prefix!r} {state}>"
+
+
+def _budget_of(
+    limits: tuple[RateLimit, ...], pending: int, figures: list[int], paused_for: float, age: float
+) -> RateBudget:
+    """A :class:`RateBudget` from a script's reply: per window (count, µs until a slot)."""
+    from ._budget import RateBudget, WindowBudget
+
+    windows = tuple(
+        WindowBudget(
+            limit=limit,
+            in_window=figures[2 * i],
+            pending=pending,
+            next_slot_in=max(0.0, figures[2 * i + 1] / 1_000_000 - age),
+        )
+        for i, limit in enumerate(limits)
+    )
+    return RateBudget(windows=windows, paused_for=paused_for, shared=True)
 
 
 def _finish_guard(entry: _LoopClient) -> None:

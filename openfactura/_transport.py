@@ -35,7 +35,7 @@ import re
 import sys
 import time
 from collections.abc import AsyncGenerator, Coroutine, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -63,6 +63,7 @@ from ._ratelimit import (
     Reservation,
     _pause_cap,
     as_reservation,
+    note_hold,
 )
 from ._retry import (
     DEFAULT_RATE_LIMIT_WAIT,
@@ -71,6 +72,9 @@ from ._retry import (
     retry_after_from_headers,
 )
 from ._version import __version__
+
+if TYPE_CHECKING:  # loaded when someone listens: `import openfactura` stays light
+    from ._observe import Observer, RequestWatch
 
 __all__ = [
     "Response",
@@ -280,6 +284,8 @@ class Transport:
         self._sleep = sleep
         self._clock = time.monotonic  # of the key's 429 pauses (tests inject a fake clock)
         self.max_rate_limit_wait = max_rate_limit_wait
+        self.observer: Observer | None = None
+        """The client's ``on_event`` hooks and tracers (``None``: only logging may listen)."""
 
     # -- session ----------------------------------------------------------------------------
 
@@ -398,6 +404,7 @@ class Transport:
         safe: bool | None = None,
         idempotency_key: str | None = None,
         deadline: float | None = None,
+        operation: str | None = None,
     ) -> Response:
         """Send one API call with limits and retries; return the decoded 2xx answer.
 
@@ -405,6 +412,7 @@ class Transport:
         GET/HEAD are safe, and any request carrying ``idempotency_key``). ``deadline`` is
         the event loop's time by which the call must end (default: now + ``timeout``);
         a caller making several requests for one call passes the same deadline to each.
+        ``operation`` names the call in events when no SDK method runs it (``"request"``).
         """
         method = method.upper()
         url = self.url(path)
@@ -423,8 +431,48 @@ class Transport:
         log_path = url[len(self.base_url) :]
         if deadline is None:
             deadline = asyncio.get_running_loop().time() + self.timeout
-
+        watch = None
+        if self.observer is not None or logger.isEnabledFor(logging.INFO):
+            watch = self._watch(method, log_path, json, idempotency_key, operation)
         state = _Attempts()
+        args = (state, method, url, log_path, body, params, send_headers, safe, idempotency_key)
+        if watch is None:
+            return await self._until_deadline(*args, deadline, None)
+        try:
+            response = await self._until_deadline(*args, deadline, watch)
+        except BaseException as exc:
+            watch.finish(exc)
+            raise
+        watch.finish(None)
+        return response
+
+    def _watch(
+        self, method: str, log_path: str, body: Any, key: str | None, operation: str | None
+    ) -> RequestWatch | None:
+        """The events of this request, or ``None`` when nobody listens."""
+        from ._observe import RequestWatch, observing
+
+        observer = observing(self.observer)
+        if observer is None:
+            return None
+        limited = self.limiter is not None
+        return RequestWatch(observer, self._clock, method, log_path, body, key, limited, operation)
+
+    async def _until_deadline(
+        self,
+        state: _Attempts,
+        method: str,
+        url: str,
+        log_path: str,
+        body: bytes | None,
+        params: Mapping[str, str] | None,
+        send_headers: Mapping[str, str],
+        safe: bool,
+        idempotency_key: str | None,
+        deadline: float,
+        watch: RequestWatch | None,
+    ) -> Response:
+        """:meth:`_attempts` within ``deadline``; what ran out or was cancelled, explained."""
         try:
             return await _run_until(
                 deadline,
@@ -439,6 +487,7 @@ class Transport:
                     safe,
                     idempotency_key,
                     deadline,
+                    watch,
                 ),
             )
         except _DeadlineError:
@@ -492,9 +541,11 @@ class Transport:
         safe: bool,
         idempotency_key: str | None,
         deadline: float,
+        watch: RequestWatch | None = None,
     ) -> Response:
         while True:
-            started = time.monotonic()
+            if watch is not None:
+                watch.admitting()
             try:
                 reservation = await self._admit(state, method, log_path, deadline)
             except RateLimitError as paused:
@@ -505,9 +556,9 @@ class Transport:
                         idempotency_key=idempotency_key,
                     ) from paused
                 raise
-            waited = time.monotonic() - started
+            if watch is not None:
+                watch.sending(state.attempt + 1)
             stamp = _SendStamp(self, state, reservation)
-            started = time.monotonic()
             state.maybe_sent = True
             state.in_flight = True
             try:
@@ -535,18 +586,18 @@ class Transport:
                 sent = not _not_sent(exc)
                 state.maybe_sent = state.sent_before or sent
                 state.sent_before = state.maybe_sent
-                logger.debug(
-                    "%s %s failed after %.3fs (attempt %d, rate-limit wait %.3fs): %s",
-                    method,
-                    log_path,
-                    time.monotonic() - started,
-                    state.attempt + 1,
-                    waited,
-                    exc,
-                )
+                if watch is not None:
+                    watch.failed(state.attempt + 1, exc, sent)
                 if (safe or not sent) and state.attempt < self.retry.max_retries:
                     delay = self.retry.backoff(state.attempt)
                     if self._fits(deadline, delay):
+                        if watch is not None:
+                            reason = (
+                                "timeout"
+                                if isinstance(exc, APITimeoutError)
+                                else "connection_error"
+                            )
+                            watch.retrying(state.attempt + 1, reason, delay)
                         await self._sleep(delay)
                         state.attempt += 1
                         continue
@@ -557,21 +608,13 @@ class Transport:
                     ) from exc
                 raise
             state.in_flight = False
-            elapsed = time.monotonic() - started
-            logger.debug(
-                "%s %s -> %d in %.3fs (attempt %d, rate-limit wait %.3fs)",
-                method,
-                log_path,
-                status,
-                elapsed,
-                state.attempt + 1,
-                waited,
-            )
 
             if 200 <= status < 300:
                 try:
                     data = self._decode(raw)
                 except _NotJSONError as exc:
+                    if watch is not None:
+                        watch.answered(state.attempt + 1, status, resp_headers)
                     raise ResponseDecodeError(
                         "The API answered with a body that is not JSON: "
                         + " ".join(exc.text.split())[:200],
@@ -580,6 +623,8 @@ class Transport:
                         problems=[("$", describe_undecodable(exc.text))],
                         headers=resp_headers,
                     ) from None
+                if watch is not None:
+                    watch.answered(state.attempt + 1, status, resp_headers, data=data)
                 return Response(
                     status=status,
                     headers=resp_headers,
@@ -591,17 +636,19 @@ class Transport:
                 error_body: Any = self._decode(raw)
             except _NotJSONError as exc:
                 error_body = exc.text
-            error = make_api_error(
-                status, error_body, resp_headers, retry_after=retry_after_from_headers(resp_headers)
-            )
+            header_hint = retry_after_from_headers(resp_headers)
+            error = make_api_error(status, error_body, resp_headers, retry_after=header_hint)
             state.last_error = error
+            if watch is not None:
+                watch.answered(state.attempt + 1, status, resp_headers, error=error)
 
             if isinstance(error, RateLimitError) and error.code != "OF-429":
                 # A 429 was not processed: no document can have come from this attempt.
                 state.maybe_sent = state.sent_before
-                hint = error.retry_after
+                hint = given = error.retry_after
                 if hint is None or hint != hint:  # no hint (or NaN): the default wait
                     hint = error.retry_after = DEFAULT_RATE_LIMIT_WAIT
+                    given = None
                 wait = min(max(hint, 0.0), _LONGEST_PAUSE)
                 # The pause belongs to the key: every request of it, in this process and
                 # (through the limiter, e.g. Redis) in others, waits it out.
@@ -609,12 +656,23 @@ class Transport:
                 until = KEY_PAUSES.hold(self._scope, own_until)
                 if self.limiter is not None:
                     await self.limiter.pause(self._scope, wait)
+                if watch is not None:
+                    source = (
+                        "default"
+                        if given is None
+                        else "header"
+                        if header_hint is not None and given == header_hint
+                        else "body"
+                    )
+                    watch.paused(state.attempt + 1, given, source, wait)
                 retry = (
                     state.attempt < self.retry.max_retries
                     and wait <= self.max_rate_limit_wait
                     and self._fits(deadline, wait)  # a pause past the deadline: fail now
                 )
                 if retry:
+                    if watch is not None:
+                        watch.retrying(state.attempt + 1, "rate_limited", wait)
                     self._log_pause(method, log_path, wait, until)
                     # This request waits its own hint; a longer pause of the key that it has
                     # not waited yet (another request's 429) is waited at the next admission.
@@ -663,8 +721,10 @@ class Transport:
             else:
                 state.maybe_sent = state.sent_before
             if status in RETRYABLE_STATUSES and safe and state.attempt < self.retry.max_retries:
-                delay = self.retry.backoff(state.attempt, retry_after_from_headers(resp_headers))
+                delay = self.retry.backoff(state.attempt, header_hint)
                 if self._fits(deadline, delay):
+                    if watch is not None:
+                        watch.retrying(state.attempt + 1, "server_error", delay)
                     await self._sleep(delay)
                     state.attempt += 1
                     continue
@@ -789,6 +849,7 @@ class Transport:
             if remaining > self.max_rate_limit_wait:
                 raise self._paused_error(remaining)
             self._log_pause(method, log_path, remaining, until)
+            note_hold("pause", remaining)
             await self._sleep(remaining)
             state.paused_through = until
 

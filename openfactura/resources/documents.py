@@ -35,6 +35,7 @@ import attrs
 from .._converter import unstructure
 from .._decode import decode
 from .._exceptions import ValidationError, WaitTimeoutError
+from .._observe import warning_stacklevel
 from ..bulk._methods import EmitMany, SyncEmitMany
 from ..types._common import OpenfacturaWarning
 from ..types.accuse import AccuseResult
@@ -256,7 +257,7 @@ class Documents(AsyncResource, EmitMany):
             warnings.warn(
                 f"Openfactura: {result.warning} (token {result.token})",
                 OpenfacturaWarning,
-                stacklevel=2,
+                stacklevel=warning_stacklevel(),
             )
         return result
 
