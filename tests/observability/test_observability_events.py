@@ -153,9 +153,10 @@ async def test_a_dropped_connection_fails_the_attempt_and_the_emission_is_retrie
     assert result.replayed and result.token == stored.token
 
 
-async def test_a_read_resent_on_a_fresh_connection_starts_again(clocked: Clocked) -> None:
-    """aiohttp re-sends a GET whose connection died on a new one: the request goes back
-    to the limiter, and its attempt starts again (same number, no answer in between)."""
+async def test_a_read_whose_connection_died_is_retried_by_the_sdk(clocked: Clocked) -> None:
+    """aiohttp's own silent re-send of a GET on a fresh connection is off (it would bypass
+    the limiter and the retry policy): the dead connection is a failed attempt, and the
+    SDK's policy retries it through the limiter as attempt 2."""
     clocked.fake.rate_limits = ()
     events: list[openfactura.Event] = []
     clocked.fake.drop_after_store_next(path=ORG)
@@ -163,11 +164,17 @@ async def test_a_read_resent_on_a_fresh_connection_starts_again(clocked: Clocked
 
     await client.organization.get()
 
-    assert events == [
-        RequestStarted(**org(1), idempotency_key=None),
-        RequestStarted(**org(1), idempotency_key=None),
-        ResponseReceived(**org(1), status=200, duration=0.0),
+    assert [(type(e).__name__, e.attempt) for e in events] == [
+        ("RequestStarted", 1),
+        ("RequestFailed", 1),
+        ("RetryScheduled", 1),
+        ("RequestStarted", 2),
+        ("ResponseReceived", 2),
     ]
+    failed, retry = events[1], events[2]
+    assert isinstance(failed, RequestFailed) and failed.error == "APIConnectionError"
+    assert failed.sent is True
+    assert isinstance(retry, RetryScheduled) and retry.reason == "connection_error"
 
 
 async def test_an_attempt_timeout_is_a_failed_attempt_retried_as_timeout(

@@ -175,10 +175,15 @@ SCENARIOS: dict[str, Callable[[Api, Ctx], Call]] = {
     "pager.page": lambda api, c: (api.documents.issued().page, (1,), {}),
     "pager.first_page": lambda api, c: (api.documents.received().first_page, (), {}),
     "pager.pages": lambda api, c: (api.documents.issued(tipo_dte=33).pages, (), {}),
+    # issue 16's budget view (what the limiter has seen; no request)
+    "client.rate_budget": lambda api, c: (api.rate_budget, (), {}),
     "client.aclose": lambda api, c: (api.aclose, (), {}),
     "client.close": lambda api, c: (api.close, (), {}),
 }
 CLOSERS = {"client.aclose", "client.close"}
+LOCAL = {"client.rate_budget"}
+"""Methods that answer from the client's own state (the in-memory limiter): no request, so
+no error path of the API's; they still run against the sandbox with everything else."""
 """Run last (after them the client is closed)."""
 
 
@@ -232,6 +237,10 @@ def drive_sync(call: Call) -> Any:
 
 def surface_without_closers(client: Api) -> list[str]:
     return [name for name in public_surface(client) if name not in CLOSERS]
+
+
+def surface_that_sends(client: Api) -> list[str]:
+    return [name for name in surface_without_closers(client) if name not in LOCAL]
 
 
 def closer_of(client: Api) -> str:
@@ -433,7 +442,7 @@ def _fill_ctx(
 async def run_error_paths_async(seen: Evidence) -> None:
     ctx = Ctx()
     probe = openfactura.AsyncOpenfactura(KEY, base_url=MOCK_BASE, rate_limits=None)
-    names = surface_without_closers(probe)
+    names = surface_that_sends(probe)
     for kind, answer in ERROR_ANSWERS.items():
         client = quiet(openfactura.AsyncOpenfactura(KEY, base_url=MOCK_BASE, rate_limits=None))
         with aioresponses() as mocked:
@@ -558,7 +567,7 @@ def collect_sync(seen: Evidence, where: str, call: Call) -> None:
 def run_error_paths_sync(seen: Evidence) -> None:
     ctx = Ctx()
     probe = openfactura.Openfactura(KEY, base_url=MOCK_BASE, rate_limits=None)
-    names = surface_without_closers(probe)
+    names = surface_that_sends(probe)
     probe.close()
     for kind, answer in ERROR_ANSWERS.items():
         with quiet(openfactura.Openfactura(KEY, base_url=MOCK_BASE, rate_limits=None)) as client:
