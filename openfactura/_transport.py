@@ -158,6 +158,11 @@ def decode_json(raw: bytes) -> Any:
 _UNSETTLED_CODES = frozenset({"OF-12", "OF-13", "OF-21", "OF-429"})
 """XML generation, database errors, the RCV lock: the API did not get to a verdict."""
 
+_TRANSIENT_CODES = frozenset({"OF-13", "OF-21"})
+"""Database error / database unavailable: retried like a 503 when the request is safe
+(reference §4: "yes, with backoff and idempotency"). ``OF-12`` (XML generation) is
+retried once ("maybe once, with the same Idempotency-Key")."""
+
 
 def _processed_by_the_api(error: APIError) -> bool:
     """True when Openfactura itself (not its gateway or a proxy) read and refused the body."""
@@ -716,11 +721,14 @@ class Transport:
                     idempotency_key=idempotency_key,
                 ) from error
 
-            if status >= 500:
-                state.sent_before = True
+            if status >= 500 or error.code in _UNSETTLED_CODES:
+                state.sent_before = True  # no verdict on this attempt's document either way
             else:
                 state.maybe_sent = state.sent_before
-            if status in RETRYABLE_STATUSES and safe and state.attempt < self.retry.max_retries:
+            transient = status in RETRYABLE_STATUSES or error.code in _TRANSIENT_CODES
+            if error.code == "OF-12" and not state.xml_retried:
+                transient = state.xml_retried = True
+            if transient and safe and state.attempt < self.retry.max_retries:
                 delay = self.retry.backoff(state.attempt, header_hint)
                 if self._fits(deadline, delay):
                     if watch is not None:
@@ -945,6 +953,7 @@ class _Attempts:
         "paused_through",
         "requeues",
         "sent_before",
+        "xml_retried",
     )
 
     def __init__(self) -> None:
@@ -955,6 +964,7 @@ class _Attempts:
         self.last_error: Exception | None = None  # what the last finished attempt ran into
         self.paused_through = 0.0  # the latest 429 pause deadline this request waited out
         self.requeues = 0  # times the request went back to the limiter without being sent
+        self.xml_retried = False  # has an OF-12 (XML generation) been retried already?
 
 
 # -- send-time stamping -------------------------------------------------------------------
