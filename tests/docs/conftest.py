@@ -5,7 +5,7 @@ the block test (stopped when it ends), and ``docs_sandbox`` points the library a
 each test, the way a reader does after running ``openfactura sandbox``:
 
 * ``OPENFACTURA_API_KEY``: the sandbox's key (Haulmer's public demo key of HAULMER SPA);
-* ``OPENFACTURA_ENV=development``;
+* no ``OPENFACTURA_ENV`` (unset, as in the README's setup: the two variables above suffice);
 * ``OPENFACTURA_BASE_URL``: the sandbox's URL (the library reads it when a client is given
   neither ``base_url=`` nor ``environment=``);
 * ``REDIS_URL``: a throw-away ``redis-server`` on loopback, when the binary is installed
@@ -65,7 +65,7 @@ def docs_sandbox(
     """
     fake, redis_url = docs_services
     monkeypatch.setenv("OPENFACTURA_API_KEY", fake.api_key)
-    monkeypatch.setenv("OPENFACTURA_ENV", "development")
+    monkeypatch.delenv("OPENFACTURA_ENV", raising=False)
     monkeypatch.setenv("OPENFACTURA_BASE_URL", fake.base_url)
     for cls in (openfactura.AsyncOpenfactura, openfactura.Openfactura):
         monkeypatch.setitem(cls.__init__.__kwdefaults__, "rate_limits", COMPRESSED_LIMITS)
