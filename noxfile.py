@@ -1,5 +1,6 @@
 """Developer sessions: ``nox -s tests lint typecheck docs bench`` (``soak`` for the long
-runs, ``audit`` for known vulnerabilities in the dependencies).
+runs, ``audit`` for known vulnerabilities in the dependencies, ``fresh_project`` for the
+pytest plugin in a new project with only ``openfactura[testing]``).
 
 ``nox -s compat`` runs the timing-sensitive tests (deadlines, your own timeout,
 cancellation, emission outcomes, the blocking facade) on every Python the package claims
@@ -93,6 +94,19 @@ def docs(session: nox.Session) -> None:
         str(ROOT / "site"),
         env={"NO_MKDOCS_2_WARNING": "1"},
     )
+
+
+@nox.session(reuse_venv=False)  # a new virtualenv every time: nothing left from a run before
+def fresh_project(session: nox.Session) -> None:
+    """The pytest plugin in a new project with only ``openfactura[testing]`` installed.
+
+    A new virtualenv gets the package from a built wheel (not editable) with the ``testing``
+    extra and nothing else; scripts/fresh_project.py then writes the project that
+    docs/guides/testing.md shows (configuration, application module, async and blocking
+    tests) into an empty directory and runs its pytest. Any failure fails the session.
+    """
+    session.install(f"{ROOT}[testing]")
+    session.run("python", str(ROOT / "scripts" / "fresh_project.py"), *session.posargs)
 
 
 @nox.session

@@ -542,7 +542,7 @@ class Config:
     # The client's allowance for the spread between a request's send and the sandbox's
     # stamp of its arrival. The sandbox is a Python process on a (possibly loaded) CI
     # machine whose loop stamps arrivals when it gets to them: wider than a real network's
-    # few tens of ms (the SDK's default), so it is set here, as the README says to.
+    # few tens of ms (the SDK's default), so it is set here, as the rate-limit guide says to.
     jitter: float = 0.1
     fault_every: float = 2.0
     max_retries: int = 3

@@ -359,6 +359,7 @@ class AsyncOpenfactura:
 
     @property
     def closed(self) -> bool:
+        """``True`` once :meth:`aclose` has run (the client cannot send any more)."""
         return self._transport.closed
 
     async def __aenter__(self) -> AsyncOpenfactura:
@@ -432,14 +433,17 @@ class Openfactura:
 
     @property
     def environment(self) -> str:
+        """``"production"`` or ``"development"`` (a ``base_url`` given too sets the URL)."""
         return self._async.environment
 
     @property
     def base_url(self) -> str:
+        """The URL every request goes to (e.g. ``https://api.haulmer.com``)."""
         return self._async.base_url
 
     @property
     def limiter(self) -> Limiter | None:
+        """The rate limiter in use; ``None`` with ``rate_limits=None`` and no ``limiter=``."""
         return self._async.limiter
 
     @cached_property
@@ -503,6 +507,7 @@ class Openfactura:
 
     @property
     def closed(self) -> bool:
+        """``True`` once :meth:`close` has run (its loop thread is stopped)."""
         return self._runner.closed
 
     def __enter__(self) -> Openfactura:

@@ -189,8 +189,9 @@ class Limiter(Protocol):
     """What the transport needs from a rate limiter. Implemented by :class:`MemoryLimiter`
     (one process) and ``openfactura.RedisLimiter`` (many processes).
 
-    ``scope`` identifies one API budget (see :func:`limiter_scope`). Methods may be called
-    from any event loop and any thread.
+    ``scope`` identifies one API budget: an opaque string the client derives from a hash of
+    the API key and the host (never the key itself). Methods may be called from any event
+    loop and any thread.
 
     A limiter written for earlier versions, whose ``acquire`` returns the seconds it
     waited (a number) instead of a :class:`Reservation`, keeps working: its requests
@@ -644,6 +645,13 @@ class MemoryLimiter:
             return state
 
     async def acquire(self, scope: str) -> Reservation:
+        """Wait for a place in every window of ``scope`` (and out of its 429 pause).
+
+        Returns the request's :class:`Reservation`: it counts as "now" until it is sent.
+        When the key's 429 pause lasts longer than the calling client's
+        ``max_rate_limit_wait``, it does not wait: the client's call raises
+        :class:`~openfactura.RateLimitError` at once.
+        """
         log, pacers = self._scope(scope)
         front = pacers.for_running_loop()
         holds = _holds.get()
@@ -671,6 +679,7 @@ class MemoryLimiter:
             await self._sleep(wait)  # type: ignore[misc]
 
     async def pause(self, scope: str, seconds: float) -> None:
+        """Hold every request of ``scope`` for ``seconds`` from now (the 429 hint)."""
         log, _ = self._scope(scope)
         log.pause(self._clock() + max(0.0, seconds))
 
@@ -700,6 +709,7 @@ class MemoryLimiter:
         )
 
     async def aclose(self) -> None:
+        """Nothing to release (the limiter holds no connection); part of :class:`Limiter`."""
         return None
 
     def __repr__(self) -> str:

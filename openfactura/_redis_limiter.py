@@ -531,6 +531,14 @@ class RedisLimiter:
     # -- the Limiter protocol ---------------------------------------------------------------
 
     async def acquire(self, scope: str) -> Reservation:
+        """Wait for a place in every window of ``scope``, counted in Redis for every process.
+
+        The reservation is recorded in Redis (it counts as "now" for every process until
+        :meth:`~openfactura.Reservation.sent` stamps it, or until it expires after
+        ``reservation_timeout``). While Redis is unreachable, the in-process fallback
+        limiter answers instead (or :class:`~openfactura.LimiterUnavailableError` is raised
+        with ``on_redis_error="raise"``).
+        """
         front = self._pacer(scope).for_running_loop()
         holds = _holds.get()
         if holds is not None and not front.pacer.has_capacity():
@@ -572,6 +580,7 @@ class RedisLimiter:
                 await asyncio.sleep(wait_us / 1_000_000)
 
     async def pause(self, scope: str, seconds: float) -> None:
+        """Hold every request of ``scope``, in every process, for ``seconds`` (a 429 hint)."""
         if self.on_redis_error == "fallback":
             # Also locally, so the pause holds should Redis fail right now.
             await self._fallback_limiter().pause(scope, seconds)

@@ -208,9 +208,10 @@ class Documents(AsyncResource, EmitMany):
         or a dict in the API's wire format. It is validated locally first (every problem
         at once, nothing sent) unless ``validate=False``.
 
-        ``response`` lists what to get back besides the token (:class:`ResponseItem` or
-        strings): ``FOLIO`` by default — no ``PDF``, which is most of the emission time;
-        fetch it later with :meth:`pdf`. ``self_service=`` adds ``SELF_SERVICE``.
+        ``response`` lists what to get back besides the token
+        (:class:`~openfactura.dte.ResponseItem` or strings): ``FOLIO`` by default — no
+        ``PDF``, which is most of the emission time; fetch it later with :meth:`pdf`.
+        ``self_service=`` adds ``SELF_SERVICE``.
 
         An ``Idempotency-Key`` is always sent: yours, or a new random one, the same on
         every retry. If the key already emitted a document (``OF-06``) the result is that

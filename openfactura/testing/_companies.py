@@ -117,3 +117,8 @@ DEMO_COMPANIES: tuple[Company, ...] = (
         cdg_sii_sucur="79457965",
     ),
 )
+"""Haulmer's two public demo companies with their real data, each with its demo key.
+
+HAULMER SPA (76795561-8, the first: ``fake.api_key``) and HOSTY SPA (76430498-5). Every
+sandbox knows them; ``fake.add_company(Company(...))`` adds more.
+"""

@@ -72,7 +72,7 @@ class FakeOpenfactura:
     :param unsent_reads: status reads answering ``Sin estado`` (not sent to the SII yet)
         before the ``Pendiente`` ones (default 0: the API shows it only now and then).
     :param artesano_monthly_cap: the ``ivaExceptional: ["ARTESANO"]`` regime's monthly
-        ceiling in pesos (default :data:`ARTESANO_MONTHLY_CAP`, 5 UTM): an emission that
+        ceiling in pesos (default ``ARTESANO_MONTHLY_CAP``, 5 UTM): an emission that
         takes a company's ``MntTotal`` of ARTESANO documents in the month of its
         ``FchEmis`` above it is refused with ``OF-10`` (``None``: no cap). The reference
         gives the cap (M) but not the error text: the ``issue`` here is ours.

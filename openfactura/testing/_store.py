@@ -51,18 +51,22 @@ class StoredDocument:
 
     @property
     def received_at(self) -> dt.datetime:
+        """When Openfactura received it (``FchRecepOF``), as a naive local ``datetime``."""
         return _stamp(self.at)
 
     @property
     def totales(self) -> dict[str, Any]:
+        """A copy of the document's ``Totales``, as it was sent (wire names)."""
         return dict(self.dte.get("Encabezado", {}).get("Totales", {}))
 
     @property
     def fch_emis(self) -> str:
+        """The issue date as sent (``"2026-09-30"``), or ``""``."""
         return str(self.dte.get("Encabezado", {}).get("IdDoc", {}).get("FchEmis", ""))
 
     @property
     def receptor(self) -> dict[str, Any]:
+        """A copy of the document's ``Receptor``, as it was sent (wire names)."""
         return dict(self.dte.get("Encabezado", {}).get("Receptor", {}))
 
 
@@ -86,14 +90,17 @@ class ReceivedDocument:
 
     @property
     def totales(self) -> dict[str, Any]:
+        """A copy of the document's ``Totales`` (wire names)."""
         return dict(self.dte.get("Encabezado", {}).get("Totales", {}))
 
     @property
     def fch_emis(self) -> str:
+        """The issue date (``"2026-09-30"``), or ``""``."""
         return str(self.dte.get("Encabezado", {}).get("IdDoc", {}).get("FchEmis", ""))
 
     @property
     def issuer_name(self) -> str | None:
+        """The issuer's name (``RznSoc``, or ``RznSocEmisor`` on boletas), if given."""
         emisor = self.dte.get("Encabezado", {}).get("Emisor", {})
         name = emisor.get("RznSoc") or emisor.get("RznSocEmisor")
         return None if name is None else str(name)

@@ -235,6 +235,7 @@ class IssuedPage:
 
     @property
     def is_last(self) -> bool:
+        """No page follows this one (``current_page >= last_page``)."""
         return self.current_page >= self.last_page
 
 
@@ -250,6 +251,7 @@ class ReceivedPage:
 
     @property
     def is_last(self) -> bool:
+        """No page follows this one (``current_page >= last_page``)."""
         return self.current_page >= self.last_page
 
 

@@ -23,7 +23,8 @@ __all__ = ["Taxpayer"]
 class Taxpayer:
     """A taxpayer as the SII knows it (activities and branches included).
 
-    An unknown RUT never becomes a ``Taxpayer``: :meth:`Taxpayers.get` raises
+    An unknown RUT never becomes a ``Taxpayer``:
+    :meth:`~openfactura.resources.taxpayers.Taxpayers.get` raises
     :class:`~openfactura.NotFoundError` for the API's all-``null`` answer.
     """
 

@@ -5,13 +5,9 @@ the block test (stopped when it ends), and ``docs_sandbox`` points the library a
 each test, the way a reader does after running ``openfactura sandbox``:
 
 * ``OPENFACTURA_API_KEY``: the sandbox's key (Haulmer's public demo key of HAULMER SPA);
-* ``OPENFACTURA_ENV=development``;
+* no ``OPENFACTURA_ENV`` (unset, as in the README's setup: the two variables above suffice);
 * ``OPENFACTURA_BASE_URL``: the sandbox's URL (the library reads it when a client is given
   neither ``base_url=`` nor ``environment=``);
-* and, for blocks that name ``environment="development"`` explicitly (the README's do), the
-  ``development`` environment itself points at the sandbox
-  (``openfactura._client.ENVIRONMENTS``). The docs pages never pass ``environment=``; once
-  the README's examples do not either, this patch can go;
 * ``REDIS_URL``: a throw-away ``redis-server`` on loopback, when the binary is installed
   (the rate-limit guide's ``RedisLimiter`` examples read it).
 
@@ -69,13 +65,8 @@ def docs_sandbox(
     """
     fake, redis_url = docs_services
     monkeypatch.setenv("OPENFACTURA_API_KEY", fake.api_key)
-    monkeypatch.setenv("OPENFACTURA_ENV", "development")
+    monkeypatch.delenv("OPENFACTURA_ENV", raising=False)
     monkeypatch.setenv("OPENFACTURA_BASE_URL", fake.base_url)
-    # Blocks that say environment="development" (or a library without OPENFACTURA_BASE_URL)
-    # reach the sandbox too.
-    from openfactura import _client
-
-    monkeypatch.setitem(_client.ENVIRONMENTS, "development", fake.base_url)  # type: ignore[index]
     for cls in (openfactura.AsyncOpenfactura, openfactura.Openfactura):
         monkeypatch.setitem(cls.__init__.__kwdefaults__, "rate_limits", COMPRESSED_LIMITS)
     monkeypatch.setitem(FakeOpenfactura.__init__.__kwdefaults__, "rate_limits", None)

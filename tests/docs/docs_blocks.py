@@ -48,6 +48,8 @@ TITLE = re.compile(r"""title\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 PYTHON = frozenset({"python", "py", "python3"})
 ACTIONS = frozenset({"skip", "pytest"})
+PAGE_LOGGERS = ("openfactura", "openfactura.sandbox", "openfactura.sandbox.requests")
+"""Loggers (besides the root) a page may configure: their level and handlers are restored."""
 
 
 @dataclass(frozen=True)
@@ -223,7 +225,7 @@ class PageRun:
         # A page may configure logging (basicConfig, levels): undone when it closes.
         self.logging_state = [
             (logger, logger.level, list(logger.handlers))
-            for logger in (logging.getLogger(), logging.getLogger("openfactura"))
+            for logger in map(logging.getLogger, ("", *PAGE_LOGGERS))
         ]
         self.namespace.update({"__name__": "__main__", "__builtins__": __builtins__})
         if self.on_start is not None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-DOCS_EXTRA = ("fastapi", "httpx", "django", "celery", "gunicorn", "mkdocs", "fpdf")
+DOCS_EXTRA = ("fastapi", "httpx", "django", "celery", "gunicorn", "mkdocs", "fpdf", "requests")
 _missing = [name for name in DOCS_EXTRA if importlib.util.find_spec(name) is None]
 if _missing:
     pytest.skip(

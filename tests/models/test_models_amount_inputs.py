@@ -1,6 +1,6 @@
 """Bad amounts given in Python: a ValidationError naming the field, never a bare error.
 
-The rule (README "Validation before sending"): amounts in the models are ``Decimal``
+The rule (docs/guides/totals.md, "Validation"): amounts in the models are ``Decimal``
 (quantities, prices, percentages) or ``int`` (pesos). ``build()``, ``validate()`` and
 ``to_wire()`` refuse anything else (``NaN``, ``Infinity``, ``1e30``, ``True``, text, ``float``)
 with a :class:`~openfactura.ValidationError` whose problem names the field. Text that

@@ -1,4 +1,4 @@
-"""Every namespace of the SDK against the sandbox, as the README shows them (async and sync)."""
+"""Every namespace of the SDK against the sandbox, as the guides show them (async and sync)."""
 
 from __future__ import annotations
 

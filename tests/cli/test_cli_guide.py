@@ -1,5 +1,6 @@
-"""The README's "Command line" examples run as written: the shell block against a sandbox
-(the variables of the block before it pointing at it), the TOML block as a config file."""
+"""The command line guide's examples (docs/guides/cli.md, moved there from the README) run as
+written: the shell tour against a sandbox (the variables of the block before it pointing at
+it), the TOML block as a config file."""
 
 from __future__ import annotations
 
@@ -17,13 +18,11 @@ from conftest import DEMO_KEY
 from openfactura.cli._app import cli
 from openfactura.testing import FakeOpenfactura
 
-README = Path(__file__).parents[2] / "README.md"
+GUIDE = Path(__file__).parents[2] / "docs" / "guides" / "cli.md"
 
 
 def _section() -> str:
-    text = README.read_text(encoding="utf-8")
-    start = text.index("\n## Command line\n")
-    return text[start : text.index("\n## ", start + 1)]
+    return GUIDE.read_text(encoding="utf-8")
 
 
 def _blocks(language: str) -> list[str]:
