@@ -93,7 +93,8 @@ def run(keep: bool = False) -> int:
         passed = re.search(r"\b(\d+) passed\b", proc.stdout)
         bad = re.search(r"\b\d+ (failed|errors?|skipped|xfailed)\b", proc.stdout)
         warned = re.search(r"\b(\d+) warnings?\b", proc.stdout)
-        ok = proc.returncode == 0 and passed is not None and bad is None
+        # a warning from the package (aiohttp's NotAppKeyWarning, say) is a failure too
+        ok = proc.returncode == 0 and passed is not None and bad is None and warned is None
         print(
             f"fresh project: {'ok' if ok else 'FAILED'} "
             f"({passed.group(0) if passed else 'nothing passed'}"

@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from ._server import FakeOpenfactura
 
 __all__ = [
+    "COMPANY",
     "LEGACY_INVALID_KEY",
     "LOGGER",
     "MAX_BODY",
@@ -77,8 +78,19 @@ REQUEST_LOGGER = "openfactura.sandbox.requests"
 """One INFO line per request, with the key's window counts."""
 MAX_BODY = 8 * 1024 * 1024
 """Largest request body accepted (a 1000-line boleta with long descriptions fits)."""
-STORED = "openfactura.stored"
+
+
+def _request_key(name: str, kind: type) -> Any:
+    """A typed request-storage key where aiohttp has them (3.14+: a plain string key warns
+    ``NotAppKeyWarning`` there), else the name."""
+    request_key = getattr(web, "RequestKey", None)
+    return name if request_key is None else request_key(name, kind)
+
+
+STORED: Any = _request_key("openfactura.stored", str)
 """``request[STORED]``: the token of what the request stored (set by the emission route)."""
+COMPANY: Any = _request_key("openfactura.company", object)
+"""``request[COMPANY]``: the :class:`Company` of the request's API key (set by the gateway)."""
 log = logging.getLogger(LOGGER)
 request_log = logging.getLogger(REQUEST_LOGGER)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -129,7 +141,7 @@ class Gateway:
         key = request.headers.get("apikey")
         seen = _Seen(key, fake._monotonic(), time.perf_counter())
         try:
-            request["company"] = self._authenticate(key)
+            request[COMPANY] = self._authenticate(key)
             assert key is not None
             with fake._lock:
                 wait = fake._windows.check(key) if fake.rate_limits else 0.0

@@ -7,7 +7,7 @@ documents, clocks, switches) and registers its handlers on the application::
         def register(self, router: web.UrlDispatcher, prefix: str) -> None:
             router.add_get(f"{prefix}/organization", self.get)
 
-Handlers find the company of the request's key in ``request["company"]`` (set by the
+Handlers find the company of the request's key in ``request[COMPANY]`` (set by the
 gateway middleware) and raise :class:`~openfactura.testing._errors.RejectError` to refuse.
 """
 
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from .._companies import Company
+from .._gateway import COMPANY
 
 if TYPE_CHECKING:
     from .._server import FakeOpenfactura
@@ -30,7 +31,7 @@ __all__ = ["Routes", "company_of"]
 
 def company_of(request: web.Request) -> Company:
     """The company authenticated by the request's ``apikey``."""
-    company: Company = request["company"]
+    company: Company = request[COMPANY]
     return company
 
 
