@@ -30,8 +30,10 @@ def hammer(
             limiter = openfactura.RedisLimiter(redis_url, rate_limits, jitter=jitter)
         ok = limited = 0
         stop_at = time.monotonic() + seconds
+        # timeout: the call's deadline covers its wait for the shared budget, and 4 processes
+        # queueing for 100/min wait minutes
         async with openfactura.AsyncOpenfactura(
-            "m" * 32, base_url=base_url, limiter=limiter, max_retries=0
+            "m" * 32, base_url=base_url, limiter=limiter, max_retries=0, timeout=600
         ) as client:
 
             async def worker() -> None:
@@ -69,8 +71,10 @@ def burst(
         limiter = openfactura.RedisLimiter(redis_url, rate_limits)
         ok = limited = 0
         left = calls
+        # timeout: the call's deadline covers its wait for the shared budget, and 4 processes
+        # queueing for 100/min wait minutes
         async with openfactura.AsyncOpenfactura(
-            "m" * 32, base_url=base_url, limiter=limiter, max_retries=0
+            "m" * 32, base_url=base_url, limiter=limiter, max_retries=0, timeout=600
         ) as client:
             await (await limiter._client()).client.ping()  # connected to Redis before the start
             ready.set()
