@@ -148,6 +148,10 @@ class Gateway:
                 return self._done(request, _faulty(fault), seen)
             if (fault := faults.take("delay", path)) is not None:
                 seen.fault = "delay"
+                if request.body_exists:
+                    # The body is in before the hold, as on a server that got the request
+                    # and is slow to answer: a client giving up meanwhile does not undo it.
+                    await request.read()
                 await asyncio.sleep(fault.seconds)
             try:
                 response = await handler(request)
