@@ -37,6 +37,11 @@ with its traceback, and answered in the API's wrapped shape:
   token, so a client never emits it twice.
 
 A test can fail on it: ``assert not [r for r in caplog.records if r.levelno >= ERROR]``.
+
+A client hanging up is no error: before its body was in, the request is recorded with
+status :data:`CLIENT_GONE` (499) and ``client gone`` in its log line; once it was in (a
+request held by a ``"delay"`` fault reads its body first), the request is processed and
+answered into the void, like the real API does (an emission is stored).
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ if TYPE_CHECKING:
     from ._server import FakeOpenfactura
 
 __all__ = [
+    "CLIENT_GONE",
     "LEGACY_INVALID_KEY",
     "LOGGER",
     "MAX_BODY",
@@ -75,6 +81,8 @@ LOGGER = "openfactura.sandbox"
 """The sandbox's logger: its own errors (ERROR, with the traceback)."""
 REQUEST_LOGGER = "openfactura.sandbox.requests"
 """One INFO line per request, with the key's window counts."""
+CLIENT_GONE = 499
+"""The status recorded for a request whose client hung up before sending all of it."""
 MAX_BODY = 8 * 1024 * 1024
 """Largest request body accepted (a 1000-line boleta with long descriptions fits)."""
 STORED = "openfactura.stored"
@@ -115,6 +123,7 @@ class _Seen:
     limited: bool = False
     retry_after: str | None = None
     fault: str | None = None
+    gone: bool = False
 
 
 class Gateway:
@@ -168,6 +177,13 @@ class Gateway:
         except web.HTTPException as refusal:  # aiohttp's own (413 body too large...)
             body = gateway(refusal.status, refusal.reason)
             return self._done(request, answer(body, refusal.status), seen)
+        except ConnectionResetError as exc:
+            if request.transport is not None and not request.transport.is_closing():
+                return self._done(request, self._last_resort(request, exc), seen)
+            # The client hung up before its whole request was in: nothing was done and
+            # nobody is left to answer (logged as nginx's 499, like any server would).
+            seen.gone = True
+            return self._done(request, web.Response(status=CLIENT_GONE), seen)
         except Exception as exc:
             return self._done(request, self._last_resort(request, exc), seen)
 
@@ -253,6 +269,8 @@ class Gateway:
             parts.append(f"limited retry-after={seen.retry_after}")
         if seen.fault:
             parts.append(f"fault={seen.fault}")
+        if seen.gone:
+            parts.append("client gone")
         request_log.info(
             " ".join(parts),
             extra={
