@@ -131,6 +131,20 @@ class Gateway:
 
     def __init__(self, fake: FakeOpenfactura) -> None:
         self.fake = fake
+        self._released = asyncio.Event()
+
+    async def release_holds(self, app: web.Application) -> None:
+        """``on_shutdown``: end every ``"delay"`` hold now, so a stopping sandbox does not
+        wait for them (aiohttp would, up to a minute); the held requests are then answered."""
+        self._released.set()
+
+    async def _hold(self, seconds: float) -> None:
+        if self._released.is_set():
+            return
+        try:
+            await asyncio.wait_for(self._released.wait(), seconds)
+        except asyncio.TimeoutError:
+            pass
 
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -161,7 +175,7 @@ class Gateway:
                     # The body is in before the hold, as on a server that got the request
                     # and is slow to answer: a client giving up meanwhile does not undo it.
                     await request.read()
-                await asyncio.sleep(fault.seconds)
+                await self._hold(fault.seconds)
             try:
                 response = await handler(request)
             except RejectError as reject:

@@ -425,7 +425,9 @@ class FakeOpenfactura:
 
     def app(self) -> web.Application:
         """The aiohttp application (mount it yourself, or use ``start()``)."""
-        app = web.Application(middlewares=[Gateway(self).middleware], client_max_size=MAX_BODY)
+        gateway = Gateway(self)
+        app = web.Application(middlewares=[gateway.middleware], client_max_size=MAX_BODY)
+        app.on_shutdown.append(gateway.release_holds)
         for group in ROUTE_GROUPS:
             group(self).register(app.router, PREFIX)
         return app
