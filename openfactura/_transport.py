@@ -287,6 +287,10 @@ class Transport:
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
                 headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             )
+            # aiohttp re-sends a GET once, unseen, when the connection drops before the
+            # answer: that would bypass max_retries and repeat a GET with an effect
+            # (self_service.resend_email). Every retry is this transport's decision.
+            session._retry_connection = False
             self._session = session
             self._session_loop = loop
             self._session_pid = os.getpid()

@@ -242,7 +242,7 @@ def check_none(result: Any, fake: FakeOpenfactura, ctx: Ctx) -> None:
 
 def check_state(result: Any, fake: FakeOpenfactura, ctx: Ctx) -> None:
     link = fake.self_service_links[ctx.link.rstrip("/").rsplit("/", 1)[-1]]
-    assert result.state == link.state
+    assert result.response == link.state
 
 
 def check_raw_organization(result: Any, fake: FakeOpenfactura, ctx: Ctx) -> None:
