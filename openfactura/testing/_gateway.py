@@ -47,6 +47,7 @@ answered into the void, like the real API does (an emission is stored).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -141,10 +142,8 @@ class Gateway:
     async def _hold(self, seconds: float) -> None:
         if self._released.is_set():
             return
-        try:
+        with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._released.wait(), seconds)
-        except asyncio.TimeoutError:
-            pass
 
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:

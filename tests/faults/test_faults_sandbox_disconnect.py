@@ -50,9 +50,7 @@ async def test_an_emission_the_client_gave_up_on_is_stored_and_replays(
             await _answered(fake, 1)
             assert [r.status for r in fake.requests] == [200]
             assert len(fake.documents) == 1  # processed although nobody was listening
-            again = await client.documents.emit(
-                FACTURA, idempotency_key=info.value.idempotency_key
-            )
+            again = await client.documents.emit(FACTURA, idempotency_key=info.value.idempotency_key)
         assert again.replayed and again.token == fake.documents[0].token
         assert again.folio == fake.documents[0].folio
         assert len(fake.documents) == 1
@@ -63,7 +61,7 @@ async def test_a_client_hanging_up_in_the_middle_of_its_body_is_quiet(
 ) -> None:
     async with FakeOpenfactura(rate_limits=None) as fake:
         host, port = fake.base_url.removeprefix("http://").split(":")
-        reader, writer = await asyncio.open_connection(host, int(port))
+        _reader, writer = await asyncio.open_connection(host, int(port))
         head = (
             "POST /v2/dte/document HTTP/1.1\r\n"
             f"Host: {host}\r\napikey: {HAULMER}\r\nContent-Type: application/json\r\n"
@@ -93,7 +91,7 @@ async def test_a_held_request_never_keeps_the_sandbox_from_stopping(
         request = asyncio.ensure_future(
             session.get(f"{fake.base_url}/v2/dte/organization", headers={"apikey": HAULMER})
         )
-        while fake.pending_faults:
+        while fake.pending_faults:  # noqa: ASYNC110 - the sandbox has no event for it
             await asyncio.sleep(0.005)
         if leave == "gone":  # the client gave up and closed its connection
             request.cancel()
