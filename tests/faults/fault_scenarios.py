@@ -416,6 +416,7 @@ SCENARIOS: dict[str, Scenario] = {
             _fixed("/v2/dte/registry/sync-rcv"),
             lambda c, ctx: c.registry.sync_rcv("purchase", PERIOD),
             check_sync,
+            blocking=lambda c, ctx: c.registry.sync_rcv("purchase", PERIOD),
         ),
         Scenario(
             "self_service.resend_email",
@@ -424,6 +425,7 @@ SCENARIOS: dict[str, Scenario] = {
             lambda c, ctx: c.self_service.resend_email(ctx.link),
             check_none,
             a_self_service_link,
+            blocking=lambda c, ctx: c.self_service.resend_email(ctx.link),
         ),
         Scenario(
             "self_service.state",
