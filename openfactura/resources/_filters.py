@@ -82,9 +82,7 @@ def _int(name: str, value: Any) -> int:
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) <= LARGEST_INT:
         return value
-    raise ValidationError(
-        f"Invalid filter {name}", [(name, f"{shown(value)} is not a 64-bit integer")]
-    )
+    raise ValidationError(f"Invalid filter {name}", [(name, f"{shown(value)} is not an integer")])
 
 
 def _rut(name: str, value: Any) -> int:

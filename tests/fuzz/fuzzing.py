@@ -99,9 +99,7 @@ odd_numbers = st.one_of(
     st.integers(min_value=4301, max_value=5000).map(lambda n: -(10**n) if n % 2 else 10**n),
     st.floats(allow_nan=True, allow_infinity=True),
     st.decimals(allow_nan=True, allow_infinity=True),
-    st.sampled_from(
-        [decimal.Decimal("sNaN"), decimal.Decimal("1e999999"), decimal.Decimal("-0")]
-    ),
+    st.sampled_from([decimal.Decimal("sNaN"), decimal.Decimal("1e999999"), decimal.Decimal("-0")]),
 )
 odd_scalars = st.one_of(
     st.none(), st.booleans(), odd_numbers, odd_text, st.binary(max_size=8), st.just(object())
