@@ -10,14 +10,17 @@ body were written): nothing is sent anywhere.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import sys
 from pathlib import Path
 from typing import Any
 
+import yarl
 from fuzzing import budget, odd_values
 from hypothesis import given
 from hypothesis import strategies as st
+from multidict import CIMultiDict
 
 import openfactura
 from openfactura.types import Filter
@@ -90,14 +93,17 @@ async def _drive(result: Any) -> None:
     elif hasattr(result, "first_page"):  # a pager: nothing is sent until it is used
         await result.first_page()
     elif hasattr(result, "__anext__"):
-        await result.__anext__()
+        with contextlib.suppress(StopAsyncIteration):  # nothing to wait for
+            await result.__anext__()
 
 
 async def _call(name: str, kwargs: dict[str, Any]) -> BaseException | None:
     client = openfactura.AsyncOpenfactura(KEY, rate_limits=None)
 
-    async def door(*args: Any, **kwargs: Any) -> Any:
-        raise RequestLeftError  # every local check of the transport passed: the request would leave
+    async def door(method: str, url: str, body: Any, params: Any, headers: Any) -> Any:
+        yarl.URL(url).extend_query(params or {})  # what aiohttp does first with them
+        CIMultiDict(headers)
+        raise RequestLeftError  # every local check passed: the request would leave now
 
     client._transport._send = door  # type: ignore[method-assign]
     owner: Any = client
