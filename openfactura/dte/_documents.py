@@ -27,7 +27,7 @@ from typing import Any, ClassVar, TypeVar
 import attrs
 
 from .._converter import structure, unstructure
-from .._exceptions import ErrorDetail, ValidationError
+from .._exceptions import ErrorDetail, ValidationError, shown
 from ._elements import (
     BoletaDetalle,
     BoletaEmisor,
@@ -528,10 +528,10 @@ def document_class(tipo: TipoDTE | int | str) -> type[Document]:
     """The class for a ``TipoDTE`` value; :class:`~openfactura.ValidationError` if unknown."""
     try:
         return DOCUMENT_CLASSES[TipoDTE(int(tipo))]
-    except (ValueError, KeyError):
+    except (ValueError, KeyError, TypeError, OverflowError):  # junk, None, infinity...
         raise ValidationError(
             "Unknown document type",
-            [("Encabezado.IdDoc.TipoDTE", f"{tipo!r} is not a supported TipoDTE")],
+            [("Encabezado.IdDoc.TipoDTE", f"{shown(tipo)} is not a supported TipoDTE")],
         ) from None
 
 
