@@ -41,7 +41,10 @@ A test can fail on it: ``assert not [r for r in caplog.records if r.levelno >= E
 A client hanging up is no error: before its body was in, the request is recorded with
 status :data:`CLIENT_GONE` (499) and ``client gone`` in its log line; once it was in (a
 request held by a ``"delay"`` fault reads its body first), the request is processed and
-answered into the void, like the real API does (an emission is stored).
+answered into the void, like the real API does (an emission is stored). Nor is a request
+that is not HTTP (a line over 8190 bytes, an unknown method, a broken chunk): aiohttp's
+parser answers it 400 and :class:`ServerLog` notes it in one INFO line; a body that is not
+the encoding its headers say gets the gateway's ``400 {"statusCode", "message"}``.
 """
 
 from __future__ import annotations
@@ -49,12 +52,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import attrs
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from ._errors import INVALID_KEY, MISSING_KEY, RejectError, gateway, wrapped
 from ._faults import HTML_PAGE, PROXY_502, Fault
@@ -74,6 +79,7 @@ __all__ = [
     "STORED",
     "Gateway",
     "RequestRecord",
+    "ServerLog",
     "key_hint",
 ]
 
@@ -91,6 +97,22 @@ STORED = "openfactura.stored"
 log = logging.getLogger(LOGGER)
 request_log = logging.getLogger(REQUEST_LOGGER)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class ServerLog(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """aiohttp's own server log (``aiohttp.server``), where a request that is not HTTP
+    (a line too long, an unknown method or encoding, a broken chunk, a body that is not the
+    gzip it says) is what it is: the client's mistake, answered 400 by the parser and noted
+    in one INFO line of the request log, not an ERROR with a traceback. Anything else stays
+    an ERROR."""
+
+    def exception(self, msg: object, *args: Any, exc_info: Any = True, **kwargs: Any) -> None:
+        error = exc_info if isinstance(exc_info, BaseException) else sys.exc_info()[1]
+        if isinstance(error, (HttpProcessingError, web.RequestPayloadError)):
+            # Only the class: the parser's message may quote the request's headers.
+            request_log.info("malformed request refused: %s", type(error).__name__)
+            return
+        super().exception(msg, *args, exc_info=exc_info, **kwargs)
 
 
 def key_hint(key: str | None) -> str | None:
@@ -190,6 +212,9 @@ class Gateway:
         except web.HTTPException as refusal:  # aiohttp's own (413 body too large...)
             body = gateway(refusal.status, refusal.reason)
             return self._done(request, answer(body, refusal.status), seen)
+        except web.RequestPayloadError:  # a body that is not what its headers say (gzip...)
+            body = gateway(400, "Bad Request")
+            return self._done(request, answer(body, 400), seen)
         except ConnectionResetError as exc:
             if request.transport is not None and not request.transport.is_closing():
                 return self._done(request, self._last_resort(request, exc), seen)
