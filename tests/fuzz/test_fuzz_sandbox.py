@@ -74,7 +74,7 @@ ROUTES = [
 ]
 segment = st.one_of(
     st.text(max_size=12).map(lambda t: quote(t.encode("utf-8", "surrogatepass"), safe="")),
-    st.sampled_from(["..", ".", "%00", "%FF%FE", "%2F", "a" * 3000, "33", "-1", "1e9", TOKEN]),
+    st.sampled_from(["..", ".", "%00", "%FF%FE", "%2F", "a" * 1500, "33", "-1", "1e9", TOKEN]),
 )
 
 
@@ -92,7 +92,7 @@ def paths(draw: st.DrawFn) -> str:
         pairs = draw(
             st.lists(
                 st.tuples(st.sampled_from(["extra_fields", "status", "Page", "x"]), segment),
-                max_size=3,
+                max_size=2,  # the request line stays within aiohttp's 8190 bytes
             )
         )
         path += "?" + "&".join(f"{k}={v}" for k, v in pairs)
