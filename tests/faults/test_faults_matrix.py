@@ -212,6 +212,8 @@ async def _exactly_one_document(
         return
     await _settle(fake, EMISSION_PATH, posts)
     lost = openfactura.OutcomeUnknownError.find(outcome.error)
+    if held:  # it reached the sandbox: the docs promise the key (find() on your own timeout)
+        assert lost is not None, f"no OutcomeUnknownError behind {outcome.error!r}"
     if lost is None:
         assert new() == [], "an emission that says nothing was sent stored a document"
         return
