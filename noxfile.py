@@ -1,6 +1,6 @@
-"""Developer sessions: ``nox -s tests lint typecheck docs bench`` (``soak`` for the long
-runs, ``audit`` for known vulnerabilities in the dependencies, ``fresh_project`` for the
-pytest plugin in a new project with only ``openfactura[testing]``).
+"""Developer sessions: ``nox -s tests lint typecheck docs bench`` (``soak`` and ``fuzz`` for
+the long runs, ``audit`` for known vulnerabilities in the dependencies, ``fresh_project`` for
+the pytest plugin in a new project with only ``openfactura[testing]``).
 
 ``nox -s compat`` runs the timing-sensitive tests (deadlines, your own timeout,
 cancellation, emission outcomes, the blocking facade) on every Python the package claims
@@ -48,6 +48,7 @@ COMPAT_TESTS = [
     "tests/foundation",
     "tests/api/test_api_emission.py",
     "tests/api/test_api_sync.py",
+    "tests/faults",
 ]
 
 
@@ -64,6 +65,23 @@ def compat(session: nox.Session) -> None:
     session.install("-e", ".[test]")
     session.run(
         "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *COMPAT_TESTS, *session.posargs
+    )
+
+
+@nox.session
+def fuzz(session: nox.Session) -> None:
+    """Long fuzzing: every property of tests/fuzz with OPENFACTURA_FUZZ_EXAMPLES examples
+    each (default 5000; the default test command runs a few hundred)."""
+    session.install("-e", ".[test]")
+    examples = os.environ.get("OPENFACTURA_FUZZ_EXAMPLES", "5000")
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        "-q",
+        "tests/fuzz",
+        *session.posargs,
+        env={"OPENFACTURA_FUZZ_EXAMPLES": examples},
     )
 
 

@@ -66,6 +66,7 @@ __all__ = [
     "parse_try_again_seconds",
     "redact",
     "redact_data",
+    "shown",
 ]
 
 
@@ -281,6 +282,15 @@ def _body_text(body: Any, limit: int) -> str | None:
         except (TypeError, ValueError):
             text = repr(body)
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+def shown(value: object) -> str:
+    """``repr(value)`` for an error message, or what it is when Python refuses to write it
+    out (an ``int`` of thousands of digits, see ``sys.get_int_max_str_digits``)."""
+    try:
+        return repr(value)
+    except ValueError:  # such a number, maybe inside a container
+        return f"a {type(value).__name__} too large to show"
 
 
 def redact(text: str, secret: str) -> str:

@@ -90,10 +90,16 @@ def code_text(value: str | int) -> str: ...
 @overload
 def code_text(value: None) -> None: ...
 def code_text(value: str | int | None) -> str | None:
-    """A code the API wants as text (``TpoDocRef``): ``TipoDTE.FACTURA`` or ``33`` -> ``"33"``."""
+    """A code the API wants as text (``TpoDocRef``): ``TipoDTE.FACTURA`` or ``33`` -> ``"33"``.
+
+    Anything else (a date, ``NaN``...) is kept as given, for ``validate()`` to report.
+    """
     if value is None or isinstance(value, str):
         return value
-    return str(int(value))
+    try:
+        return str(int(value))
+    except (TypeError, ValueError, OverflowError):
+        return value  # type: ignore[return-value]
 
 
 def extra_field() -> Any:

@@ -17,16 +17,28 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from ._exceptions import ValidationError
+from ._exceptions import ValidationError, shown
 
 __all__ = ["Rut", "compute_dv"]
+
+
+def _text(value: object) -> str:
+    """``str(value)``; a number with more digits than Python converts to text (see
+    ``sys.get_int_max_str_digits``) is no RUT, and says so as a ``ValidationError``."""
+    try:
+        return str(value)
+    except ValueError:
+        raise ValidationError(
+            "Invalid RUT", [("rut", "a number of thousands of digits is not a RUT")]
+        ) from None
 
 
 def compute_dv(body: int) -> str:
     """The mod-11 check digit of ``body`` (a positive integer): ``"0"``-``"9"`` or ``"K"``."""
     if isinstance(body, bool) or not isinstance(body, int) or body <= 0:
+        text = shown(body)
         raise ValidationError(
-            f"Invalid RUT body {body!r}", [("rut", f"{body!r} is not a positive whole number")]
+            f"Invalid RUT body {text}", [("rut", f"{text} is not a positive whole number")]
         )
     total = 0
     factor = 2
@@ -58,7 +70,7 @@ class Rut:
     @classmethod
     def from_parts(cls, body: int, dv: str | None = None) -> Rut:
         """Build from the body and (optionally) the check digit, which is computed if omitted."""
-        return cls(f"{body}-{dv if dv is not None else compute_dv(body)}")
+        return cls(f"{_text(body)}-{_text(dv) if dv is not None else compute_dv(body)}")
 
     @staticmethod
     def is_valid(value: object) -> bool:
@@ -115,7 +127,7 @@ class Rut:
 
 
 def _split(value: str | int) -> tuple[int, str]:
-    text = str(value).strip().upper().replace(".", "").replace(" ", "")
+    text = _text(value).strip().upper().replace(".", "").replace(" ", "")
     if "-" in text:
         body_text, _, dv = text.rpartition("-")
     else:
@@ -129,11 +141,11 @@ def _split(value: str | int) -> tuple[int, str]:
             f"Invalid RUT {value!r}",
             [("rut", f"{value!r} is not a RUT like 76795561-8 or 76.795.561-8")],
         )
-    body = int(body_text)
-    if body <= 0 or len(body_text.lstrip("0")) > 9:
+    if not 0 < len(body_text.lstrip("0")) <= 9:
         raise ValidationError(
             f"Invalid RUT {value!r}", [("rut", f"{value!r} has an impossible number")]
         )
+    body = int(body_text.lstrip("0"))
     expected = compute_dv(body)
     if dv != expected:
         raise ValidationError(

@@ -54,6 +54,7 @@ from ._exceptions import (
     describe_undecodable,
     make_api_error,
     redact_data,
+    shown,
 )
 from ._fork import keep_parent_object
 from ._ratelimit import (
@@ -187,7 +188,9 @@ async def _close_with_loop(
 
 def encode_json(body: Any) -> bytes:
     """UTF-8 JSON with accents as they are (like the official plugins send it)."""
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode(
+        "utf-8"
+    )
 
 
 _BAD_HEADER_CHARS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
@@ -390,8 +393,11 @@ class Transport:
     # -- the request loop -----------------------------------------------------------------
 
     def url(self, path: str) -> str:
-        if path.startswith(("http://", "https://")):
-            raise ValueError("Pass a path such as '/v2/dte/organization', not a full URL.")
+        if not isinstance(path, str) or path.startswith(("http://", "https://")):
+            raise ValidationError(
+                "Invalid path",
+                [("path", f"{shown(path)}: pass a path such as '/v2/dte/organization'")],
+            )
         if not path.startswith("/"):
             path = "/" + path
         if not path.startswith("/v2/"):
@@ -419,8 +425,12 @@ class Transport:
         a caller making several requests for one call passes the same deadline to each.
         ``operation`` names the call in events when no SDK method runs it (``"request"``).
         """
+        if not isinstance(method, str) or not method.strip():
+            raise ValidationError("Invalid method", [("method", f"{shown(method)}: no method")])
         method = method.upper()
         url = self.url(path)
+        _check_mapping("headers", headers, (str,))
+        _check_mapping("params", params, (str, int, float))
         send_headers: dict[str, str] = {"apikey": self._api_key}
         if headers:
             send_headers.update(headers)
@@ -429,7 +439,12 @@ class Transport:
         _check_headers(send_headers)
         body: bytes | None = None
         if json is not None:
-            body = encode_json(json)
+            try:
+                body = encode_json(json)
+            except (TypeError, ValueError) as exc:  # not JSON: NaN, sets, objects, cycles
+                raise ValidationError(
+                    "The body cannot be sent as JSON; nothing was sent", [("json", str(exc))]
+                ) from None
             send_headers["Content-Type"] = "application/json; charset=utf-8"
         if safe is None:
             safe = method in ("GET", "HEAD") or idempotency_key is not None
@@ -1060,6 +1075,21 @@ def _not_sent_error(message: str) -> APIConnectionError:
 
 def _certainly_not_sent(exc: BaseException) -> bool:
     return isinstance(exc, APIConnectionError) and _not_sent(exc)
+
+
+def _check_mapping(name: str, value: Any, kinds: tuple[type, ...]) -> None:
+    """``headers``/``params``: a mapping of text to text (params: or numbers), or ``None``."""
+    if value is None:
+        return
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, kinds) and not isinstance(v, bool)
+        for k, v in value.items()
+    ):
+        kinds_text = " or ".join(kind.__name__ for kind in kinds)
+        raise ValidationError(
+            f"Invalid {name}; nothing was sent",
+            [(name, f"{shown(value)} is not a mapping of str to {kinds_text}")],
+        )
 
 
 def _check_headers(headers: Mapping[str, str]) -> None:

@@ -20,6 +20,8 @@ import re
 import uuid
 from typing import Any
 
+from .._exceptions import shown
+
 __all__ = ["MAX_KEY_LENGTH", "business_key", "check_identity", "position_key", "random_identity"]
 
 MAX_KEY_LENGTH = 200
@@ -33,7 +35,7 @@ def business_key(value: Any) -> str:
     Raises ``ValueError`` with the reason when it cannot be an HTTP header value.
     """
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ValueError(f"{value!r} is not a text or an integer")
+        raise ValueError(f"{shown(value)} is not a text or an integer")
     text = str(value).strip()
     if not text:
         raise ValueError("an empty id")
@@ -52,7 +54,9 @@ def position_key(identity: str, position: int) -> str:
 def check_identity(value: str) -> str:
     """A batch identity given by the caller (letters, digits, ``_.:-``; 1 to 100)."""
     if not isinstance(value, str) or not _IDENTITY.match(value):
-        raise ValueError(f"{value!r} is not a batch identity (letters, digits, _.:-; 1 to 100)")
+        raise ValueError(
+            f"{shown(value)} is not a batch identity (letters, digits, _.:-; 1 to 100)"
+        )
     return value
 
 

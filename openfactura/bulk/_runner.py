@@ -19,7 +19,15 @@ import asyncio
 import contextlib
 import math
 import os
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Sized
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sized,
+)
 from typing import TYPE_CHECKING, Any, Union
 
 from .._exceptions import (
@@ -29,6 +37,7 @@ from .._exceptions import (
     OpenfacturaError,
     OutcomeUnknownError,
     ValidationError,
+    shown,
 )
 from ._items import BulkItem, Prepared, as_item, digest_of, prepare, signature_of
 from ._journal import BatchMismatchError, Entry, Journal, Signature
@@ -105,17 +114,22 @@ def emit_many(
         or not isinstance(given["concurrency"], int)
         or not 1 <= concurrency <= MAX_CONCURRENCY
     ):
-        problems.append(("concurrency", f"{concurrency!r} is not an integer from 1 to 64"))
+        problems.append(("concurrency", f"{shown(concurrency)} is not an integer from 1 to 64"))
     if journal is not None and not isinstance(given["journal"], (Journal, str, os.PathLike)):
         problems.append(("journal", f"expected a Journal or a path, got {type(journal).__name__}"))
     if on_progress is not None and not callable(given["on_progress"]):
-        problems.append(("on_progress", f"{on_progress!r} is not callable"))
+        problems.append(("on_progress", f"{shown(on_progress)} is not callable"))
     if batch is not None:
         try:
             check_identity(batch)
         except ValueError as exc:
             problems.append(("batch", str(exc)))
-    if not isinstance(given["items"], (Iterable, AsyncIterable)):
+    if isinstance(given["items"], (str, bytes, bytearray, Mapping)):
+        # one document (a wire dict) or a text: iterating it would emit its characters or
+        # its keys as documents
+        what = "a mapping (one document?)" if isinstance(items, Mapping) else "a text"
+        problems.append(("documents", f"{what}: pass an iterable of documents"))
+    elif not isinstance(given["items"], (Iterable, AsyncIterable)):
         problems.append(("documents", f"{type(items).__name__} is not iterable"))
     if problems:
         raise ValidationError("Invalid emit_many arguments", problems)
@@ -205,11 +219,17 @@ class _Run:
                 done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
                 for outcome in sorted((task.result() for task in done), key=_by_index):
                     yield self._count(outcome, len(pending))
+        except asyncio.CancelledError as exc:
+            # Your own timeout or cancel: still a CancelledError, raised from an
+            # OutcomeUnknownError naming the keys of the emissions it cut short (as `emit`
+            # does), so OutcomeUnknownError.find(exc) gives them back even without a journal.
+            unknown = await _cancel_all(pending)
+            pending = set()
+            if unknown:
+                raise exc from _cut_short(unknown)
+            raise
         finally:
-            for task in pending:
-                task.cancel()
-            if pending:
-                await asyncio.gather(*pending, return_exceptions=True)
+            await _cancel_all(pending)
             if owned:
                 await asyncio.to_thread(self.journal.close)
 
@@ -418,3 +438,34 @@ def _signature_of_item(item: BulkItem) -> Signature:
     except Exception:
         return Signature()
     return signature_of(wire) if isinstance(wire, dict) else Signature()
+
+
+async def _cancel_all(tasks: set[asyncio.Task[Outcome]]) -> list[OutcomeUnknownError]:
+    """Cancel ``tasks``; the OutcomeUnknownError behind each emission they cut short."""
+    for task in tasks:
+        task.cancel()
+    unknown: list[OutcomeUnknownError] = []
+    for task in tasks:
+        # Awaited one by one, not gathered: gather() replaces a cancelled task's
+        # CancelledError with a new one, losing the OutcomeUnknownError it was raised from.
+        try:
+            await task
+        except BaseException as exc:  # the task ended: only the key it carries matters
+            error = OutcomeUnknownError.find(exc)
+            if error is not None:
+                unknown.append(error)
+    return unknown
+
+
+def _cut_short(unknown: list[OutcomeUnknownError]) -> OutcomeUnknownError:
+    """One error for every emission cut short: ``idempotency_key`` is the first one's, the
+    message names them all (each is also journaled as "sending")."""
+    if len(unknown) == 1:
+        return unknown[0]
+    keys = ", ".join(error.idempotency_key for error in unknown)
+    return OutcomeUnknownError(
+        f"The run was cancelled with {len(unknown)} emissions in flight (keys {keys}); "
+        "each may or may not have been emitted. Run the batch again with the same journal "
+        "(or the same batch= and ids) to settle them.",
+        idempotency_key=unknown[0].idempotency_key,
+    )

@@ -20,14 +20,14 @@ Usage::
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, ClassVar, TypeVar
 
 import attrs
 
 from .._converter import structure, unstructure
-from .._exceptions import ErrorDetail, ValidationError
+from .._exceptions import ErrorDetail, ValidationError, shown
 from ._elements import (
     BoletaDetalle,
     BoletaEmisor,
@@ -112,7 +112,7 @@ class Document:
         """
         try:
             out: dict[str, Any] = unstructure(self)
-        except (TypeError, ValueError, ArithmeticError) as exc:
+        except (TypeError, ValueError, ArithmeticError, AttributeError, KeyError) as exc:
             raise unwritable(self, exc) from None
         return out
 
@@ -160,20 +160,20 @@ def _recompute(doc: D, *, iva_exceptional: bool = False, **options: Any) -> D:
             iva_exceptional=iva_exceptional,
             **options,
         )
+        comisiones = getattr(fields, "comisiones", None)
+        if comisiones:  # a liquidación: the SII wants the commissions' sums in Totales too
+            totales = attrs.evolve(
+                totales,
+                comisiones=TotalesComisiones(
+                    val_com_neto=sum(c.val_com_neto or 0 for c in comisiones),
+                    val_com_exe=sum(c.val_com_exe or 0 for c in comisiones),
+                    val_com_iva=sum(c.val_com_iva or 0 for c in comisiones),
+                ),
+            )
     except ValidationError:
         raise
-    except (ArithmeticError, ValueError, TypeError) as exc:
+    except (ArithmeticError, ValueError, TypeError, AttributeError, KeyError) as exc:
         raise unwritable(doc, exc) from None
-    comisiones = getattr(fields, "comisiones", None)
-    if comisiones:  # a liquidación: the SII wants the commissions' sums in Totales too
-        totales = attrs.evolve(
-            totales,
-            comisiones=TotalesComisiones(
-                val_com_neto=sum(c.val_com_neto or 0 for c in comisiones),
-                val_com_exe=sum(c.val_com_exe or 0 for c in comisiones),
-                val_com_iva=sum(c.val_com_iva or 0 for c in comisiones),
-            ),
-        )
     new_encabezado = attrs.evolve(encabezado, totales=totales)
     result: D = attrs.evolve(fields, detalle=detalle, encabezado=new_encabezado)
     return result
@@ -184,12 +184,21 @@ def _empty_totals(tipo: TipoDTE, **options: Any) -> Any:
     return compute_totals(tipo, [], **options)
 
 
-def _numbered(items: Sequence[Any], field: str) -> list[Any]:
+def _listed(wire: str, items: Any) -> list[Any]:
+    """The parts given for a list of the document (any iterable but text or a mapping)."""
+    if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Iterable):
+        raise ValidationError(
+            f"Invalid {wire}", [(wire, f"Debe ser una lista, no {type(items).__name__}")]
+        )
+    return list(items)
+
+
+def _numbered(items: Sequence[Any], field: str, wire: str) -> list[Any]:
     out = []
-    for number, item in enumerate(items, start=1):
-        if getattr(item, field) is None:
+    for number, item in enumerate(_listed(wire, items), start=1):
+        if attrs.has(type(item)) and getattr(item, field, 0) is None:
             item = attrs.evolve(item, **{field: number})
-        out.append(item)
+        out.append(item)  # anything else is reported by validate()
     return out
 
 
@@ -224,7 +233,8 @@ def _price_flags(
             id_doc["ind_mnt_neto"] = None if gross_prices else 2
         return
     if gross_prices is None and tipo in _NOTA_TYPES:
-        refs = {str(getattr(ref, "tpo_doc_ref", "")) for ref in referencia}
+        codes = (getattr(ref, "tpo_doc_ref", "") for ref in _listed("Referencia", referencia))
+        refs = {code for code in codes if isinstance(code, str)}  # code_text made ints text
         if refs & _BOLETA_REFERENCES and "mnt_bruto" not in id_doc:
             gross_prices = True
     if gross_prices is not None:
@@ -292,10 +302,10 @@ class _DTEBuild(Document):
                 totales=_empty_totals(cls.TIPO),
                 otra_moneda=otra_moneda,
             ),
-            detalle=list(detalle),
-            sub_tot_info=_numbered(sub_tot_info, "nro_sti"),
-            dsc_rcg_global=_numbered(dsc_rcg_global, "nro_lin_dr"),
-            referencia=_numbered(referencia, "nro_lin_ref"),
+            detalle=_listed("Detalle", detalle),
+            sub_tot_info=_numbered(sub_tot_info, "nro_sti", "SubTotInfo"),
+            dsc_rcg_global=_numbered(dsc_rcg_global, "nro_lin_dr", "DscRcgGlobal"),
+            referencia=_numbered(referencia, "nro_lin_ref", "Referencia"),
         )
         return _recompute(
             doc,
@@ -378,10 +388,10 @@ class LiquidacionFactura(LiquidacionFields, Document):
                 receptor=receptor,
                 totales=_empty_totals(cls.TIPO),
             ),
-            detalle=list(detalle),
-            sub_tot_info=_numbered(sub_tot_info, "nro_sti"),
-            referencia=_numbered(referencia, "nro_lin_ref"),
-            comisiones=_numbered(comisiones, "nro_lin_com"),
+            detalle=_listed("Detalle", detalle),
+            sub_tot_info=_numbered(sub_tot_info, "nro_sti", "SubTotInfo"),
+            referencia=_numbered(referencia, "nro_lin_ref", "Referencia"),
+            comisiones=_numbered(comisiones, "nro_lin_com", "Comisiones"),
         )
         return _recompute(doc)
 
@@ -416,9 +426,9 @@ class _ExportBuild(Document):
                 totales=_empty_totals(cls.TIPO, tpo_moneda=tpo_moneda),
                 otra_moneda=otra_moneda,
             ),
-            detalle=list(detalle),
-            dsc_rcg_global=_numbered(dsc_rcg_global, "nro_lin_dr"),
-            referencia=_numbered(referencia, "nro_lin_ref"),
+            detalle=_listed("Detalle", detalle),
+            dsc_rcg_global=_numbered(dsc_rcg_global, "nro_lin_dr", "DscRcgGlobal"),
+            referencia=_numbered(referencia, "nro_lin_ref", "Referencia"),
         )
         return _recompute(doc, tpo_moneda=tpo_moneda)
 
@@ -482,10 +492,10 @@ class _BoletaBuild(Document):
                 receptor=receptor or BoletaReceptor(rut_recep="66666666-6"),
                 totales=_empty_totals(cls.TIPO),
             ),
-            detalle=list(detalle),
-            sub_tot_info=_numbered(sub_tot_info, "nro_sti"),
-            dsc_rcg_global=_numbered(dsc_rcg_global, "nro_lin_dr"),
-            referencia=_numbered(referencia, "nro_lin_ref"),
+            detalle=_listed("Detalle", detalle),
+            sub_tot_info=_numbered(sub_tot_info, "nro_sti", "SubTotInfo"),
+            dsc_rcg_global=_numbered(dsc_rcg_global, "nro_lin_dr", "DscRcgGlobal"),
+            referencia=_numbered(referencia, "nro_lin_ref", "Referencia"),
         )
         return _recompute(doc, iva_exceptional=iva_exceptional, saldo_anterior=saldo_anterior)
 
@@ -528,10 +538,10 @@ def document_class(tipo: TipoDTE | int | str) -> type[Document]:
     """The class for a ``TipoDTE`` value; :class:`~openfactura.ValidationError` if unknown."""
     try:
         return DOCUMENT_CLASSES[TipoDTE(int(tipo))]
-    except (ValueError, KeyError):
+    except (ValueError, KeyError, TypeError, OverflowError):  # junk, None, infinity...
         raise ValidationError(
             "Unknown document type",
-            [("Encabezado.IdDoc.TipoDTE", f"{tipo!r} is not a supported TipoDTE")],
+            [("Encabezado.IdDoc.TipoDTE", f"{shown(tipo)} is not a supported TipoDTE")],
         ) from None
 
 

@@ -21,17 +21,26 @@ Usage::
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import types
 import typing
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import attrs
 
-from .._exceptions import ErrorDetail, ValidationError
+from .._exceptions import ErrorDetail, ValidationError, shown
 from .._fields import DIGITS, EXTRA, wire_name
 
-__all__ = ["INT_CEILING", "number_problems", "range_issue", "type_issue", "unwritable"]
+__all__ = [
+    "INT_CEILING",
+    "number_problems",
+    "range_issue",
+    "shape_problems",
+    "type_issue",
+    "unwritable",
+]
 
 INT_CEILING = 10**18
 """Amounts in pesos have at most 18 digits (the SII's ``MontoType``/``ValorType``)."""
@@ -73,7 +82,8 @@ def range_issue(value: Decimal | int, digits: tuple[int, int] | None) -> str | N
         return f"Número no válido: {value}"
     integer = digits[0] if digits else 18
     if abs(value) >= 10**integer:
-        return f"Máximo {integer} dígitos enteros: {value}"
+        text = str(value) if isinstance(value, Decimal) else shown(value)  # an int: its digits
+        return f"Máximo {integer} dígitos enteros: {text}"
     return None
 
 
@@ -161,6 +171,78 @@ def _unwritable_decimal(value: Decimal) -> str | None:
 
 
 def unwritable(doc: Any, exc: BaseException) -> ValidationError:
-    """The error for a document whose amounts cannot be computed or written."""
-    problems = number_problems(doc) or [ErrorDetail("", f"{type(exc).__name__}: {exc}")]
+    """The error for a document whose amounts (or parts) cannot be computed or written."""
+    problems = (
+        number_problems(doc)
+        or shape_problems(doc)
+        or [ErrorDetail("", f"{type(exc).__name__}: {shown(exc)}")]
+    )
     return ValidationError(f"The {type(doc).__name__} has amounts that cannot be used", problems)
+
+
+def _expected(type_: Any) -> tuple[type, ...] | None:
+    """The classes a part of a model must be (lists, models, dates), or None: not checked."""
+    origin = typing.get_origin(type_)
+    if origin in (list, tuple):
+        return (list, tuple)
+    if origin in (typing.Union, types.UnionType):
+        kinds: list[type] = []
+        for arg in typing.get_args(type_):
+            if arg is type(None):
+                continue
+            found = _expected(arg)
+            if found is None:  # a scalar is allowed too: its checks are elsewhere
+                return None
+            kinds += found
+        return tuple(kinds)
+    if isinstance(type_, type) and (attrs.has(type_) or issubclass(type_, dt.date)):
+        return (type_,)
+    return None
+
+
+@functools.cache
+def _parts_of(cls: type) -> tuple[tuple[str, str, tuple[type, ...], tuple[type, ...]], ...]:
+    """``(name, wire, classes of the value, classes of its items)`` of the model's parts."""
+    attrs.resolve_types(cls)
+    parts: list[tuple[str, str, tuple[type, ...], tuple[type, ...]]] = []
+    for field in attrs.fields(cls):
+        if field.metadata.get(EXTRA):  # the elements the models do not know, by wire name
+            parts.append((field.name, field.name, (dict,), ()))
+            continue
+        kinds = _expected(field.type)
+        if kinds is None:
+            continue
+        items: tuple[type, ...] = ()
+        if typing.get_origin(_scalar(field.type) or field.type) in (list, tuple):
+            inner = typing.get_args(_scalar(field.type) or field.type)
+            items = _expected(inner[0]) or () if inner else ()
+        parts.append((field.name, wire_name(field), kinds, items))
+    return tuple(parts)
+
+
+def shape_problems(obj: Any, path: str = "") -> list[ErrorDetail]:
+    """Every part of ``obj`` (a model) that is not of its kind: a number where a list of
+    lines, a model or a date is due... (what the arithmetic and the writer cannot walk)."""
+    out: list[ErrorDetail] = []
+    cls: Any = type(obj)
+    for name, wire, kinds, items in _parts_of(cls):
+        value = getattr(obj, name)
+        where = f"{path}.{wire}" if path else wire
+        if value is None and kinds != (dict,):  # only ``extra`` may not be None
+            continue
+        if not isinstance(value, kinds):
+            out.append(ErrorDetail(where, f"Debe ser {_names(kinds)}, no {type(value).__name__}"))
+        elif isinstance(value, (list, tuple)):
+            for index, item in enumerate(value):
+                if items and not isinstance(item, items):
+                    issue = f"Debe ser {_names(items)}, no {type(item).__name__}"
+                    out.append(ErrorDetail(f"{where}[{index}]", issue))
+                elif attrs.has(type(item)):
+                    out += shape_problems(item, f"{where}[{index}]")
+        elif attrs.has(type(value)):
+            out += shape_problems(value, where)
+    return out
+
+
+def _names(kinds: tuple[type, ...]) -> str:
+    return " o ".join(dict.fromkeys("lista" if k in (list, tuple) else k.__name__ for k in kinds))

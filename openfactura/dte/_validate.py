@@ -39,12 +39,12 @@ from typing import Any, TypeVar, overload
 
 import attrs
 
-from .._exceptions import ErrorDetail, ValidationError
+from .._exceptions import ErrorDetail, ValidationError, shown
 from .._fields import DIGITS, EXTRA, MAX_LENGTH, wire_name
 from .._rut import Rut, normalize_rut_text
 from ._documents import Document, from_wire
 from ._enums import TipoDTE
-from ._numbers import INT_CEILING, number_problems, range_issue, type_issue
+from ._numbers import INT_CEILING, number_problems, range_issue, shape_problems, type_issue
 from ._totals import (
     BOLETA_TYPES,
     EXEMPT_LINE_TYPES,
@@ -88,21 +88,28 @@ def validate(
         except ValidationError as exc:
             return [ErrorDetail(_strip_root(p.field), p.issue) for p in exc.problems]
     problems: list[ErrorDetail] = []
-    _check_fields(doc, "", problems)
-    problems.extend(_check_document(doc))
+    try:
+        _check_fields(doc, "", problems)
+        problems.extend(_check_document(doc))
+    except ValidationError:
+        raise
+    except (ArithmeticError, ValueError, TypeError, AttributeError, KeyError) as exc:
+        # A part of the wrong kind (a number where the lines or a date are due): say which.
+        found = shape_problems(doc) or number_problems(doc)
+        return problems + (found or [ErrorDetail("", f"{type(exc).__name__}: {shown(exc)}")])
     try:
         problems.extend(_check_amounts(doc, iva_exceptional))
         problems.extend(_check_commission_totals(doc))
     except ValidationError as exc:
         problems.extend(exc.problems)
-    except (ArithmeticError, ValueError, TypeError) as exc:
+    except (ArithmeticError, ValueError, TypeError, AttributeError, KeyError) as exc:
         # A number the arithmetic cannot use: name its field (once) instead of raising.
         seen = {p.field for p in problems}
-        found = number_problems(doc)
+        found = number_problems(doc) or shape_problems(doc)
         problems.extend(p for p in found if p.field not in seen)
         if not found:
             problems.append(
-                ErrorDetail("Encabezado.Totales", f"No se pueden calcular los montos: {exc}")
+                ErrorDetail("Encabezado.Totales", f"No se pueden calcular los montos: {shown(exc)}")
             )
     return problems
 

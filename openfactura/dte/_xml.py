@@ -33,16 +33,24 @@ def _local(tag: str) -> str:
     return tag.rpartition("}")[2]
 
 
-def _to_wire(element: ET.Element) -> Any:
+MAX_DEPTH = 32
+"""Deepest nesting read inside a document (a DTE needs 5): deeper is refused, not a crash."""
+
+
+def _to_wire(element: ET.Element, depth: int = 0) -> Any:
     children = list(element)
     if not children:
         return (element.text or "").strip()
+    if depth >= MAX_DEPTH:
+        raise ValidationError(
+            "XML nested too deep", [(_local(element.tag), f"more than {MAX_DEPTH} levels")]
+        )
     out: dict[str, Any] = {}
     for child in children:
         name = _local(child.tag)
         if name in _SKIPPED:
             continue
-        value = _to_wire(child)
+        value = _to_wire(child, depth + 1)
         if name in out:
             if not isinstance(out[name], list) or not getattr(out[name], "_repeated", False):
                 out[name] = _Repeated([out[name]])
@@ -67,6 +75,8 @@ def _root(data: bytes | str) -> ET.Element:
         return ET.fromstring(raw)
     except ET.ParseError as exc:
         raise ValidationError("Not well-formed XML", [("$", str(exc))]) from None
+    except (LookupError, ValueError) as exc:  # an encoding Python does not know or expat refuses
+        raise ValidationError("Unreadable XML encoding", [("$", str(exc))]) from None
 
 
 def parse_xml_all(data: bytes | str) -> list[Document]:

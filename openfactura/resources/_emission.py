@@ -36,6 +36,7 @@ from .._exceptions import (
     OutcomeUnknownError,
     ResponseDecodeError,
     ValidationError,
+    shown,
 )
 from .._transport import Response, check_header_value
 from ..types.documents import DocumentJson, PdfFile, XmlFile
@@ -187,7 +188,7 @@ def check_key(idempotency_key: object) -> str:
     if idempotency_key is None:
         return uuid.uuid4().hex
     if not isinstance(idempotency_key, str) or not idempotency_key.strip():
-        problem: str | None = f"{idempotency_key!r} is not a non-empty string"
+        problem: str | None = f"{shown(idempotency_key)} is not a non-empty string"
     else:
         problem = check_header_value(idempotency_key)
         if problem is None:

@@ -16,9 +16,10 @@ from typing import Any
 
 import attrs
 
-from .._exceptions import ValidationError
+from .._exceptions import ValidationError, shown
 from .._rut import Rut
 from ..types.filters import OPERATORS, Filter
+from ._common import LARGEST_INT, is_digits
 
 __all__ = ["FilterSpec", "Predicate", "build"]
 
@@ -70,35 +71,33 @@ def _date(name: str, value: Any) -> str:
         except ValueError:
             pass
     raise ValidationError(
-        f"Invalid filter {name}", [(name, f"{value!r} is not a date like 2026-09-27")]
+        f"Invalid filter {name}", [(name, f"{shown(value)} is not a date like 2026-09-27")]
     )
 
 
 def _int(name: str, value: Any) -> int:
     if isinstance(value, enum.Enum):
         value = value.value
-    if isinstance(value, bool):
-        raise ValidationError(f"Invalid filter {name}", [(name, f"{value!r} is not an integer")])
-    if isinstance(value, int):
+    if isinstance(value, str) and is_digits(value):
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) <= LARGEST_INT:
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    raise ValidationError(f"Invalid filter {name}", [(name, f"{value!r} is not an integer")])
+    raise ValidationError(f"Invalid filter {name}", [(name, f"{shown(value)} is not an integer")])
 
 
 def _rut(name: str, value: Any) -> int:
     if isinstance(value, Rut):
         return value.body
     if isinstance(value, int) and not isinstance(value, bool):
-        if value <= 0:
+        if not 0 < value <= LARGEST_INT:
             raise ValidationError(
-                f"Invalid filter {name}", [(name, f"{value!r} is not a RUT body")]
+                f"Invalid filter {name}", [(name, f"{shown(value)} is not a RUT body")]
             )
         return value
     if isinstance(value, str):
         return Rut(value).body
     raise ValidationError(
-        f"Invalid filter {name}", [(name, f"{value!r} is not a RUT like 76795561-8")]
+        f"Invalid filter {name}", [(name, f"{shown(value)} is not a RUT like 76795561-8")]
     )
 
 
@@ -116,7 +115,7 @@ def _operators(name: str, value: Any, kind: str) -> tuple[dict[str, Any], frozen
             raise ValidationError(
                 f"Invalid filter {name}",
                 [
-                    (name, f"unknown operator {key!r}: use one of {', '.join(OPERATORS)}")
+                    (name, f"unknown operator {shown(key)}: use one of {', '.join(OPERATORS)}")
                     for key in unknown
                 ],
             )

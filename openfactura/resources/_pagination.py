@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 import attrs
 
 from .._decode import decode
-from .._exceptions import ValidationError
+from .._exceptions import ValidationError, shown
 from ._filters import Predicate, matches
 
 if TYPE_CHECKING:
@@ -65,7 +65,8 @@ class AsyncPager(Generic[RowT, PageT]):
     ) -> None:
         if isinstance(start_page, bool) or not isinstance(start_page, int) or start_page < 1:
             raise ValidationError(
-                "Invalid start_page", [("start_page", f"{start_page!r} is not a page number >= 1")]
+                "Invalid start_page",
+                [("start_page", f"{shown(start_page)} is not a page number >= 1")],
             )
         self._client = client
         self._path = path
@@ -87,7 +88,7 @@ class AsyncPager(Generic[RowT, PageT]):
         """
         if isinstance(number, bool) or not isinstance(number, int) or number < 1:
             raise ValidationError(
-                "Invalid page", [("Page", f"{number!r} is not a page number >= 1")]
+                "Invalid page", [("Page", f"{shown(number)} is not a page number >= 1")]
             )
         body = {**self._body, "Page": number}
         response = await self._client._request("POST", self._path, json=body, safe=True)

@@ -34,7 +34,7 @@ import attrs
 
 from .._converter import unstructure
 from .._decode import decode
-from .._exceptions import ValidationError, WaitTimeoutError
+from .._exceptions import ValidationError, WaitTimeoutError, shown
 from .._observe import warning_stacklevel
 from ..bulk._methods import EmitMany, SyncEmitMany
 from ..types._common import OpenfacturaWarning
@@ -54,7 +54,7 @@ from ..types.emission import Custom, EmissionResult, SendEmail
 from ..types.self_service import Customer, CustomizePage, SelfService
 from . import _emission, _filters
 from ._base import AsyncResource, SyncResource
-from ._common import RutLike, as_date, as_int, as_rut, segment
+from ._common import RutLike, as_date, as_int, as_list, as_rut, segment
 from ._pagination import AsyncPager, SyncPager
 
 if TYPE_CHECKING:
@@ -103,7 +103,8 @@ ReceivedPager = AsyncPager[ReceivedDocument, ReceivedPage]
 
 
 def _item_text(item: Any) -> str:
-    return str(item.value if isinstance(item, enum.Enum) else item)
+    value = item.value if isinstance(item, enum.Enum) else item
+    return value if isinstance(value, str) else shown(value)
 
 
 def _optional_part(name: str, value: Any, model: type) -> Any:
@@ -155,7 +156,7 @@ def _dte_wire(
 def _response_items(
     response: Sequence[Any] | str, *, self_service: bool, strict: bool
 ) -> list[str]:
-    items = [response] if isinstance(response, (str, enum.Enum)) else list(response)
+    items = [response] if isinstance(response, (str, enum.Enum)) else as_list("response", response)
     out = list(dict.fromkeys(_item_text(item).strip().upper() for item in items))
     if strict:
         unknown = [item for item in out if item not in _RESPONSE_ITEMS]
@@ -165,7 +166,7 @@ def _response_items(
                 [
                     (
                         "response",
-                        f"unknown item {item!r}; known: {', '.join(sorted(_RESPONSE_ITEMS))}",
+                        f"unknown item {shown(item)}; known: {', '.join(sorted(_RESPONSE_ITEMS))}",
                     )
                     for item in unknown
                 ],
@@ -247,7 +248,9 @@ class Documents(AsyncResource, EmitMany):
         parts: dict[str, Any] = {
             "custom": _optional_part("custom", custom, Custom),
             "sendEmail": _optional_part("send_email", send_email, SendEmail),
-            "ivaExceptional": None if iva_exceptional is None else list(iva_exceptional),
+            "ivaExceptional": None
+            if iva_exceptional is None
+            else as_list("iva_exceptional", iva_exceptional),
             "selfService": _optional_part("self_service", self_service, SelfService),
             "customer": _optional_part("customer", customer, Customer),
             "customizePage": _optional_part("customize_page", customize_page, CustomizePage),
@@ -280,7 +283,9 @@ class Documents(AsyncResource, EmitMany):
                     [("token", "given together with rut/dte_type/folio")],
                 )
             if not isinstance(token, str) or not token.strip():
-                raise ValidationError("Invalid token", [("token", f"{token!r} is not a token")])
+                raise ValidationError(
+                    "Invalid token", [("token", f"{shown(token)} is not a token")]
+                )
             return f"/v2/dte/document/{segment(token.strip())}/{value}"
         if any(part is None for part in by_folio):
             raise ValidationError(
@@ -473,10 +478,13 @@ class Documents(AsyncResource, EmitMany):
         """
         _check_wait_args(timeout, interval, max_interval)
         concurrency = as_int("concurrency", concurrency)
-        pending = list(dict.fromkeys(tokens))
+        pending = as_list("tokens", tokens)
         for token in pending:
             if not isinstance(token, str) or not token.strip():
-                raise ValidationError("Invalid token", [("tokens", f"{token!r} is not a token")])
+                raise ValidationError(
+                    "Invalid token", [("tokens", f"{shown(token)} is not a token")]
+                )
+        pending = list(dict.fromkeys(pending))
         deadline = self._clock() + timeout
         delay = interval
         last: dict[str, str] = {}
@@ -611,7 +619,7 @@ class Documents(AsyncResource, EmitMany):
         if code not in _ACUSES:
             raise ValidationError(
                 "Invalid acuse",
-                [("acuse", f"{acuse!r} is not one of {', '.join(sorted(_ACUSES))}")],
+                [("acuse", f"{shown(acuse)} is not one of {', '.join(sorted(_ACUSES))}")],
             )
         body = {
             "dte": as_int("dte_type", dte_type),
@@ -646,13 +654,13 @@ class Documents(AsyncResource, EmitMany):
 
 def _check_wait_args(timeout: float, interval: float, max_interval: float) -> None:
     problems = [
-        (name, f"{value!r} must be a positive number of seconds")
+        (name, f"{shown(value)} must be a positive number of seconds (at most 1e9)")
         for name, value in (
             ("timeout", timeout),
             ("interval", interval),
             ("max_interval", max_interval),
         )
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1e9
     ]
     if problems:
         raise ValidationError("Invalid wait arguments", problems)

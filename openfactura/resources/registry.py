@@ -16,10 +16,10 @@ from collections.abc import Iterable
 from typing import Literal
 
 from .._decode import decode, decode_list
-from .._exceptions import ValidationError
+from .._exceptions import ValidationError, shown
 from ..types.registry import PurchaseSummary, SalesSummary, SyncRcvResult
 from ._base import AsyncResource, SyncResource
-from ._common import as_int
+from ._common import as_int, as_list
 
 __all__ = ["PURCHASE_STATUSES", "Registry", "SyncRegistry"]
 
@@ -40,14 +40,15 @@ def _period_path(year: int, month: int, day: int | None) -> str:
 def _statuses(status: str | Iterable[str] | None) -> str | None:
     if status is None:
         return None
-    items = status.split(",") if isinstance(status, str) else list(status)
-    names = list(dict.fromkeys(str(item).strip().lower() for item in items if str(item).strip()))
+    items = status.split(",") if isinstance(status, str) else as_list("status", status)
+    texts = [item if isinstance(item, str) else shown(item) for item in items]
+    names = list(dict.fromkeys(text.strip().lower() for text in texts if text.strip()))
     unknown = [name for name in names if name not in PURCHASE_STATUSES]
     if unknown or not names:
         raise ValidationError(
             "Invalid status",
             [
-                ("status", f"{name!r} is not one of {', '.join(PURCHASE_STATUSES)}")
+                ("status", f"{shown(name)} is not one of {', '.join(PURCHASE_STATUSES)}")
                 for name in unknown
             ]
             or [("status", "empty: pass None for every state")],
@@ -58,15 +59,18 @@ def _statuses(status: str | Iterable[str] | None) -> str | None:
 def _periodo(periodo: int | str | dt.date) -> int:
     if isinstance(periodo, dt.date):
         return periodo.year * 100 + periodo.month
-    text = str(periodo).strip().replace("-", "").replace("/", "")
+    text = (periodo if isinstance(periodo, str) else shown(periodo)).strip()
+    text = text.replace("-", "").replace("/", "")
     if isinstance(periodo, bool) or not text.isdigit() or len(text) != 6:
         raise ValidationError(
             "Invalid periodo",
-            [("periodo", f"{periodo!r} is not a period like 202605 or '2026-05'")],
+            [("periodo", f"{shown(periodo)} is not a period like 202605 or '2026-05'")],
         )
     value = int(text)
     if not 1 <= value % 100 <= 12 or value // 100 < 1900:
-        raise ValidationError("Invalid periodo", [("periodo", f"{periodo!r} has no valid month")])
+        raise ValidationError(
+            "Invalid periodo", [("periodo", f"{shown(periodo)} has no valid month")]
+        )
     return value
 
 
@@ -134,7 +138,8 @@ class Registry(AsyncResource):
         """
         if registro not in ("sales", "purchase"):
             raise ValidationError(
-                "Invalid registro", [("registro", f"{registro!r} is not 'sales' or 'purchase'")]
+                "Invalid registro",
+                [("registro", f"{shown(registro)} is not 'sales' or 'purchase'")],
             )
         body = {"registro": registro, "periodo": _periodo(periodo)}
         answer = await self._client._request(

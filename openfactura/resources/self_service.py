@@ -11,7 +11,10 @@ Usage::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .._decode import decode
+from .._exceptions import ResponseDecodeError, error_text
 from ..types.self_service import SelfServiceState
 from ._base import AsyncResource, SyncResource
 from ._common import link_token, segment
@@ -28,8 +31,9 @@ class SelfServiceLinks(AsyncResource):
         """Send the link's email to the customer again.
 
         **Undocumented route** (``GET /v2/dte/selfservice/email/{t}``, used by Haulmer's
-        WHMCS plugin); it may change without notice. Any 2xx answer is success. It is not
-        retried once it may have reached the API (the customer would get the email twice).
+        WHMCS plugin); it may change without notice. Any 2xx answer is success, except one
+        whose body is an error (:class:`ResponseDecodeError`). It is not retried once it
+        may have reached the API (the customer would get the email twice).
 
         >>> await client.self_service.resend_email("https://.../abc123")  # doctest: +SKIP
 
@@ -38,7 +42,17 @@ class SelfServiceLinks(AsyncResource):
         """
         path = f"/v2/dte/selfservice/email/{segment(link_token(link))}"
         # A GET with an effect: repeated after a lost answer it would send the email twice.
-        await self._client._request("GET", path, safe=False)
+        answer = await self._client._request("GET", path, safe=False)
+        data = answer.data
+        error = data.get("error") if isinstance(data, Mapping) else None
+        if isinstance(error, (str, Mapping)) and error:
+            raise ResponseDecodeError(
+                f"The API answered HTTP {answer.status} with an error instead of sending the email",
+                status=answer.status,
+                body=data,
+                problems=[("$.error", error_text(data) or "no message")],
+                headers=answer.headers,
+            )
 
     async def state(self, link: str) -> SelfServiceState:
         """What became of the link: ``Boleta AM``/``AS``, ``Factura AS``/``BAM``/``BAS``, pending.

@@ -24,6 +24,8 @@ kind               phase      what the client gets
 
 "after" faults replace the answer of a processed request: for an emission the document
 **is stored** (the worst case: it exists, and the answer says nothing usable about it).
+A "delay" reads the request's body before holding it, so a client that gives up meanwhile
+does not undo it (an emission is stored), and stopping the sandbox ends every hold at once.
 
 Usage (methods of :class:`~openfactura.testing.FakeOpenfactura`)::
 

@@ -37,18 +37,29 @@ with its traceback, and answered in the API's wrapped shape:
   token, so a client never emits it twice.
 
 A test can fail on it: ``assert not [r for r in caplog.records if r.levelno >= ERROR]``.
+
+A client hanging up is no error: before its body was in, the request is recorded with
+status :data:`CLIENT_GONE` (499) and ``client gone`` in its log line; once it was in (a
+request held by a ``"delay"`` fault reads its body first), the request is processed and
+answered into the void, like the real API does (an emission is stored). Nor is a request
+that is not HTTP (a line over 8190 bytes, an unknown method, a broken chunk): aiohttp's
+parser answers it 400 and :class:`ServerLog` notes it in one INFO line; a body that is not
+the encoding its headers say gets the gateway's ``400 {"statusCode", "message"}``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import attrs
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from ._errors import INVALID_KEY, MISSING_KEY, RejectError, gateway, wrapped
 from ._faults import HTML_PAGE, PROXY_502, Fault
@@ -60,6 +71,7 @@ if TYPE_CHECKING:
     from ._server import FakeOpenfactura
 
 __all__ = [
+    "CLIENT_GONE",
     "COMPANY",
     "LEGACY_INVALID_KEY",
     "LOGGER",
@@ -68,6 +80,7 @@ __all__ = [
     "STORED",
     "Gateway",
     "RequestRecord",
+    "ServerLog",
     "key_hint",
 ]
 
@@ -76,6 +89,8 @@ LOGGER = "openfactura.sandbox"
 """The sandbox's logger: its own errors (ERROR, with the traceback)."""
 REQUEST_LOGGER = "openfactura.sandbox.requests"
 """One INFO line per request, with the key's window counts."""
+CLIENT_GONE = 499
+"""The status recorded for a request whose client hung up before sending all of it."""
 MAX_BODY = 8 * 1024 * 1024
 """Largest request body accepted (a 1000-line boleta with long descriptions fits)."""
 
@@ -94,6 +109,22 @@ COMPANY: Any = _request_key("openfactura.company", object)
 log = logging.getLogger(LOGGER)
 request_log = logging.getLogger(REQUEST_LOGGER)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class ServerLog(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """aiohttp's own server log (``aiohttp.server``), where a request that is not HTTP
+    (a line too long, an unknown method or encoding, a broken chunk, a body that is not the
+    gzip it says) is what it is: the client's mistake, answered 400 by the parser and noted
+    in one INFO line of the request log, not an ERROR with a traceback. Anything else stays
+    an ERROR."""
+
+    def exception(self, msg: object, *args: Any, exc_info: Any = True, **kwargs: Any) -> None:
+        error = exc_info if isinstance(exc_info, BaseException) else sys.exc_info()[1]
+        if isinstance(error, (HttpProcessingError, web.RequestPayloadError)):
+            # Only the class: the parser's message may quote the request's headers.
+            request_log.info("malformed request refused: %s", type(error).__name__)
+            return
+        super().exception(msg, *args, exc_info=exc_info, **kwargs)
 
 
 def key_hint(key: str | None) -> str | None:
@@ -127,6 +158,7 @@ class _Seen:
     limited: bool = False
     retry_after: str | None = None
     fault: str | None = None
+    gone: bool = False
 
 
 class Gateway:
@@ -134,6 +166,18 @@ class Gateway:
 
     def __init__(self, fake: FakeOpenfactura) -> None:
         self.fake = fake
+        self._released = asyncio.Event()
+
+    async def release_holds(self, app: web.Application) -> None:
+        """``on_shutdown``: end every ``"delay"`` hold now, so a stopping sandbox does not
+        wait for them (aiohttp would, up to a minute); the held requests are then answered."""
+        self._released.set()
+
+    async def _hold(self, seconds: float) -> None:
+        if self._released.is_set():
+            return
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._released.wait(), seconds)
 
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -160,7 +204,11 @@ class Gateway:
                 return self._done(request, _faulty(fault), seen)
             if (fault := faults.take("delay", path)) is not None:
                 seen.fault = "delay"
-                await asyncio.sleep(fault.seconds)
+                if request.body_exists:
+                    # The body is in before the hold, as on a server that got the request
+                    # and is slow to answer: a client giving up meanwhile does not undo it.
+                    await request.read()
+                await self._hold(fault.seconds)
             try:
                 response = await handler(request)
             except RejectError as reject:
@@ -176,6 +224,16 @@ class Gateway:
         except web.HTTPException as refusal:  # aiohttp's own (413 body too large...)
             body = gateway(refusal.status, refusal.reason)
             return self._done(request, answer(body, refusal.status), seen)
+        except web.RequestPayloadError:  # a body that is not what its headers say (gzip...)
+            body = gateway(400, "Bad Request")
+            return self._done(request, answer(body, 400), seen)
+        except ConnectionResetError as exc:
+            if request.transport is not None and not request.transport.is_closing():
+                return self._done(request, self._last_resort(request, exc), seen)
+            # The client hung up before its whole request was in: nothing was done and
+            # nobody is left to answer (logged as nginx's 499, like any server would).
+            seen.gone = True
+            return self._done(request, web.Response(status=CLIENT_GONE), seen)
         except Exception as exc:
             return self._done(request, self._last_resort(request, exc), seen)
 
@@ -261,6 +319,8 @@ class Gateway:
             parts.append(f"limited retry-after={seen.retry_after}")
         if seen.fault:
             parts.append(f"fault={seen.fault}")
+        if seen.gone:
+            parts.append("client gone")
         request_log.info(
             " ".join(parts),
             extra={

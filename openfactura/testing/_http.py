@@ -53,7 +53,7 @@ async def read_body(request: web.Request) -> Any:
     (``"\\ud800"``, which no UTF-8 text can hold) or nesting deeper than :data:`MAX_DEPTH`
     is ``OF-08`` "JSON inválido", never a crash.
     """
-    if not request.can_read_body:
+    if not request.body_exists:
         return None
     try:
         text = await request.text()

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Sequence
@@ -38,7 +39,7 @@ from aiohttp import web
 from .._ratelimit import RateLimit
 from ._companies import DEMO_COMPANIES, Company
 from ._faults import FaultKind, Faults
-from ._gateway import MAX_BODY, Gateway, RequestRecord
+from ._gateway import MAX_BODY, Gateway, RequestRecord, ServerLog
 from ._routes import ROUTE_GROUPS
 from ._store import ReceivedDocument, SelfServiceLink, Store, StoredDocument
 from ._variants import Shapes, Variant
@@ -425,14 +426,21 @@ class FakeOpenfactura:
 
     def app(self) -> web.Application:
         """The aiohttp application (mount it yourself, or use ``start()``)."""
-        app = web.Application(middlewares=[Gateway(self).middleware], client_max_size=MAX_BODY)
+        gateway = Gateway(self)
+        app = web.Application(middlewares=[gateway.middleware], client_max_size=MAX_BODY)
+        app.on_shutdown.append(gateway.release_holds)
         for group in ROUTE_GROUPS:
             group(self).register(app.router, PREFIX)
         return app
 
     async def start(self) -> str:
         """Start serving on ``host:port`` (port 0: a free one); return ``base_url``."""
-        self._runner = web.AppRunner(self.app(), access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(
+            self.app(),
+            access_log=None,
+            handle_signals=False,
+            logger=ServerLog(logging.getLogger("aiohttp.server"), {}),
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
