@@ -218,6 +218,11 @@ _LOG_ONLY = Observer()
 """The observer of clients without hooks or tracers, while the logger wants records."""
 
 
+def _logger_on() -> bool:
+    """Whether the ``openfactura`` logger takes INFO records (then events are logged)."""
+    return logger.isEnabledFor(logging.INFO)
+
+
 def observing(observer: Observer | None) -> Observer | None:
     """The observer to use now: the client's, the logging one, or ``None`` (nobody listens)."""
     if observer is not None:
@@ -256,7 +261,10 @@ def observed(name: str, method: Callable[..., Awaitable[T]]) -> Callable[..., Aw
 
     @functools.wraps(method)
     def run(self: Any, *args: Any, **kwargs: Any) -> Awaitable[T]:
-        observer = observing(self._client._transport.observer)
+        observer = self._client._transport.observer
+        if observer is None and not _logger_on():
+            return method(self, *args, **kwargs)
+        observer = observing(observer)
         if observer is None:
             return method(self, *args, **kwargs)
         # The method's coroutine is made inside the call: a call cancelled before it starts

@@ -16,8 +16,8 @@ Instead the arbiter counts a request from the moment its headers leave:
 
 1. :meth:`Limiter.acquire` admits a request and returns a :class:`Reservation`. Until it
    is sent, the reservation is **pending** and counts as "now" in every window.
-2. The transport calls :meth:`Reservation.sent` from aiohttp's ``on_request_headers_sent``
-   trace hook, just before the headers are written: from then on the request counts from
+2. The transport calls :meth:`Reservation.sent` when aiohttp's request is about to write
+   its headers (its ``send``, once the connection is ready): from then on the request counts from
    that **stamp**. A request that is never sent (connection refused, task cancelled) is
    :meth:`~Reservation.release`\\ d; a reservation nobody settles (a process killed in
    between) expires after ``reservation_timeout`` seconds.

@@ -26,6 +26,7 @@ version. When an emission was possibly sent, that ``CancelledError`` is raised *
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import ipaddress
 import json
 import logging
@@ -40,6 +41,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import attrs
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from ._exceptions import (
     APIConnectionError,
@@ -223,16 +225,43 @@ def is_loopback_url(url: str) -> bool:
 
 if sys.version_info >= (3, 11):
 
+    class _Expiry:
+        """The timer of one :func:`_run_until`: cancels its task at the deadline."""
+
+        __slots__ = ("fired", "task")
+
+        def __init__(self, task: asyncio.Task[Any]) -> None:
+            self.task = task
+            self.fired = False
+
+        def __call__(self) -> None:
+            self.fired = True
+            self.task.cancel()
+
     async def _run_until(deadline: float, coro: Coroutine[Any, Any, T]) -> T:
-        """Run ``coro``; ``_DeadlineError`` if the loop's clock reaches ``deadline``."""
-        scope = asyncio.timeout_at(deadline)
+        """Run ``coro``; ``_DeadlineError`` if the loop's clock reaches ``deadline``.
+
+        What ``asyncio.timeout_at`` does, with one timer and no context manager: this runs
+        once per API call, so it is kept lean.
+        """
+        task = asyncio.current_task()
+        if task is None:  # pragma: no cover - always called from a task
+            return await coro
+        expiry = _Expiry(task)
+        cancelling = task.cancelling()
+        handle = task.get_loop().call_at(deadline, expiry)
         try:
-            async with scope:
-                return await coro
-        except TimeoutError:
-            if scope.expired():
+            result = await coro
+        except asyncio.CancelledError:
+            # Ours only if our timer fired and no other cancellation is pending.
+            if expiry.fired and task.uncancel() <= cancelling:
                 raise _DeadlineError from None
             raise
+        finally:
+            handle.cancel()
+        if expiry.fired:  # it fired just as the call ended: take the cancellation back
+            task.uncancel()
+        return result
 
 else:  # pragma: no cover - Python 3.10
 
@@ -324,9 +353,11 @@ class Transport:
             connector = aiohttp.TCPConnector(limit=100, ttl_dns_cache=300)
             session = aiohttp.ClientSession(
                 connector=connector,
-                timeout=aiohttp.ClientTimeout(total=self.timeout),
+                # No timer of aiohttp's: each call runs under its own deadline (timeout=)
+                # and attempt_timeout, which bound connecting, sending and reading alike.
+                timeout=aiohttp.ClientTimeout(total=None),
                 headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-                trace_configs=[_send_time_trace()],
+                request_class=_StampedRequest,
             )
             if hasattr(session, "_retry_connection"):
                 # aiohttp (>= 3.10) silently re-sends a GET once when its pooled connection
@@ -429,14 +460,17 @@ class Transport:
             raise ValidationError("Invalid method", [("method", f"{shown(method)}: no method")])
         method = method.upper()
         url = self.url(path)
-        _check_mapping("headers", headers, (str,))
-        _check_mapping("params", params, (str, int, float))
+        if headers is not None:
+            _check_mapping("headers", headers, (str,))
+        if params is not None:
+            _check_mapping("params", params, (str, int, float))
         send_headers: dict[str, str] = {"apikey": self._api_key}
         if headers:
             send_headers.update(headers)
         if idempotency_key is not None:
             send_headers["Idempotency-Key"] = idempotency_key
-        _check_headers(send_headers)
+        if len(send_headers) > 1:  # the key alone was checked when the client was built
+            _check_headers(send_headers)
         body: bytes | None = None
         if json is not None:
             try:
@@ -567,7 +601,12 @@ class Transport:
             if watch is not None:
                 watch.admitting()
             try:
-                reservation = await self._admit(state, method, log_path, deadline)
+                if self.limiter is None and KEY_PAUSES.until(self._scope) <= max(
+                    state.paused_through, self._clock()
+                ):
+                    reservation = None  # no limiter and no 429 pause: nothing to wait for
+                else:
+                    reservation = await self._admit(state, method, log_path, deadline)
             except RateLimitError as paused:
                 if idempotency_key is not None and state.sent_before:
                     raise OutcomeUnknownError(
@@ -583,9 +622,14 @@ class Transport:
             state.in_flight = True
             try:
                 try:
-                    status, resp_headers, raw = await self._send_within(
-                        deadline, method, url, body, params, send_headers, stamp
-                    )
+                    if self.attempt_timeout is None:  # the call's deadline bounds it
+                        status, resp_headers, raw = await self._send(
+                            method, url, body, params, send_headers, stamp
+                        )
+                    else:
+                        status, resp_headers, raw = await self._send_within(
+                            deadline, method, url, body, params, send_headers, stamp
+                        )
                 except BaseException as exc:
                     stamp.settle(exc)
                     raise
@@ -908,6 +952,7 @@ class Transport:
     ) -> tuple[int, Mapping[str, str], bytes]:
         """One HTTP exchange; aiohttp errors become ours here and nowhere else."""
         session = await self._get_session()
+        token = _current_stamp.set(stamp)  # read by _StampedRequest.send, in this task
         try:
             async with session.request(
                 method,
@@ -916,7 +961,6 @@ class Transport:
                 params=params,
                 headers=headers,
                 allow_redirects=False,
-                trace_request_ctx=None if stamp is None else {_STAMP: stamp},
             ) as resp:
                 raw = self._echo.sub(b"****", await resp.read())
                 return resp.status, self._safe_headers(resp.headers), raw
@@ -936,6 +980,8 @@ class Transport:
             ) from exc
         except aiohttp.ClientError as exc:
             raise APIConnectionError(f"Connection error talking to {_host(url)}: {exc}") from exc
+        finally:
+            _current_stamp.reset(token)
 
     def _decode(self, raw: bytes) -> Any:
         """:func:`decode_json`, masking the key again where a JSON escape (``\\u0041``)
@@ -945,12 +991,22 @@ class Transport:
 
     def _safe_headers(self, headers: Mapping[str, str]) -> dict[str, str]:
         """Response headers without cookies or the key (echoes of the key are masked)."""
+        if (
+            not isinstance(headers, (CIMultiDict, CIMultiDictProxy))  # case-insensitive `in`
+            or "set-cookie" in headers
+            or "apikey" in headers
+        ):
+            kept = {k: v for k, v in headers.items() if k.lower() not in ("apikey", "set-cookie")}
+        else:
+            kept = dict(headers)
+        every = "\n".join(kept.values()).encode("utf-8", "surrogateescape")
+        if self._echo.search(every) is None:  # the usual case: one search, no copies
+            return kept
         return {
             k: self._echo.sub(b"****", v.encode("utf-8", "surrogateescape")).decode(
                 "utf-8", "surrogateescape"
             )
-            for k, v in headers.items()
-            if k.lower() not in ("apikey", "set-cookie")
+            for k, v in kept.items()
         }
 
     def __repr__(self) -> str:
@@ -984,21 +1040,21 @@ class _Attempts:
 
 # -- send-time stamping -------------------------------------------------------------------
 
-_STAMP = "openfactura_send_stamp"
 _MAX_REQUEUES = 8
 
 
 class _Requeue(Exception):  # noqa: N818 - internal control flow, never leaves the transport
-    """Raised from the headers hook: this request must not leave now; admit it again."""
+    """Raised just before the headers leave: this request must not leave now; admit it
+    again."""
 
 
 class _SendStamp:
     """Settles one attempt's reservation: stamped when its headers leave, else released.
 
-    :meth:`leaving` runs in aiohttp's ``on_request_headers_sent`` hook, just before the
-    headers are written, on the sessions the transport makes. A session passed in by the
-    caller has no such hook: its request is stamped when the answer comes back, later than
-    it left (safe: until then it counts as "now").
+    :meth:`leaving` runs in :meth:`_StampedRequest.send`, once the connection is ready and
+    just before the headers are written, on the sessions the transport makes. A session
+    passed in by the caller has no such request class: its request is stamped when the
+    answer comes back, later than it left (safe: until then it counts as "now").
     """
 
     __slots__ = ("_fired", "_reservation", "_state", "_transport")
@@ -1011,13 +1067,10 @@ class _SendStamp:
         self._reservation = reservation
         self._fired = False
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> _SendStamp:
-        return self  # request mocks deep-copy the call's arguments: one attempt, one stamp
-
     def leaving(self) -> None:
         if self._fired:
-            # aiohttp re-sends on a fresh connection when a pooled one turned out dead: a
-            # second request as far as the gateway knows, so it goes through the limiter.
+            # a second send of the same attempt (aiohttp re-sending on a fresh connection, if
+            # it ever does): another request for the gateway, so back through the limiter
             raise _Requeue
         self._fired = True
         transport = self._transport
@@ -1040,23 +1093,25 @@ class _SendStamp:
             self._reservation.release()  # our hook never ran: the headers never left
 
 
-async def _on_request_headers_sent(
-    session: aiohttp.ClientSession,
-    context: Any,
-    params: aiohttp.TraceRequestHeadersSentParams,
-) -> None:
-    request_ctx = context.trace_request_ctx
-    if isinstance(request_ctx, Mapping):
-        stamp = request_ctx.get(_STAMP)
+_current_stamp: contextvars.ContextVar[_SendStamp | None] = contextvars.ContextVar(
+    "openfactura_send_stamp", default=None
+)
+"""The stamp of the attempt this task is sending (set by :meth:`Transport._send`)."""
+
+
+class _StampedRequest(aiohttp.ClientRequest):
+    """aiohttp's request, stamped in the rate limiter when its headers are about to leave.
+
+    ``send`` runs once the connection is ready (a new connection's DNS, TCP and TLS
+    handshakes are done) and writes the request line and headers first: the moment the
+    windows must count from. Raising :class:`_Requeue` there sends nothing at all.
+    """
+
+    async def send(self, conn: Any) -> aiohttp.ClientResponse:
+        stamp = _current_stamp.get()
         if stamp is not None:
             stamp.leaving()
-
-
-def _send_time_trace() -> aiohttp.TraceConfig:
-    """The hook that stamps each request in the rate limiter when its headers leave."""
-    trace = aiohttp.TraceConfig()
-    trace.on_request_headers_sent.append(_on_request_headers_sent)
-    return trace
+        return await super().send(conn)
 
 
 def _not_sent(error: APIConnectionError) -> bool:

@@ -232,21 +232,34 @@ def answer_hook(
     name = cls.__name__
 
     def structure_answer(value: Any, type_: Any) -> Any:
-        if scalar is not None and isinstance(value, (str, int)) and not isinstance(value, bool):
-            value = {scalar: value}
-        if not isinstance(value, Mapping):
-            raise ValueError(f"expected a JSON object ({name}), got {_kind(value)}")
-        data = dict(value)
+        # Runs for every answer (and every object inside one): the plain case (a dict with
+        # no alias, no null, no "") copies nothing.
+        copied = False
+        if type(value) is not dict:
+            if scalar is not None and isinstance(value, (str, int)) and not isinstance(value, bool):
+                value = {scalar: value}
+            elif not isinstance(value, Mapping):
+                raise ValueError(f"expected a JSON object ({name}), got {_kind(value)}")
+            value, copied = dict(value), True
+        data: dict[str, Any] = value
         for spelling, key in spellings.items():
             if spelling in data:
+                if not copied:
+                    data, copied = dict(data), True
                 moved = data.pop(spelling)
                 if data.get(key) is None:
                     data[key] = moved
         if prepare is not None:
+            if not copied:
+                data, copied = dict(data), True
             prepare(data)
-        for key in [k for k, v in data.items() if v is None or v == ""]:
-            if key in defaulted and (data[key] is None or key not in text_keys):
-                del data[key]
+        values = data.values()
+        if None in values or "" in values:
+            if not copied:
+                data = dict(data)
+            for key in [k for k, v in data.items() if v is None or v == ""]:
+                if key in defaulted and (data[key] is None or key not in text_keys):
+                    del data[key]
         return base(data, type_)
 
     converter.register_structure_hook(cls, structure_answer)

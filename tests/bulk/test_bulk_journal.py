@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import LIMITS, HoldingFake, boleta, names
+from bulk_helpers import LIMITS, HoldingFake, boleta, names
 
 import openfactura
 from openfactura import bulk

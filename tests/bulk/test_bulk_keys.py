@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import boleta, names
+from bulk_helpers import boleta, names
 
 import openfactura
 from openfactura import bulk

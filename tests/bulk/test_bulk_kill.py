@@ -12,8 +12,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from bulk_helpers import LIMITS, boleta, names
 from cli_process import CliProcess
-from conftest import LIMITS, boleta, names
 
 from openfactura import bulk
 from openfactura.testing import FakeOpenfactura

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import LIMITS, boleta, names
+from bulk_helpers import LIMITS, boleta, names
 
 import openfactura
 from openfactura import bulk

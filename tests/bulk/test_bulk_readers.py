@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, boleta, names
+from bulk_helpers import EXAMPLES, boleta, names
 
 import openfactura
 from openfactura import bulk

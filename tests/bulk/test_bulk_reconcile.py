@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from conftest import LIMITS, HoldingFake, boleta, names
+from bulk_helpers import LIMITS, HoldingFake, boleta, names
 
 import openfactura
 from openfactura import bulk

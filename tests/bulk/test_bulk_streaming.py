@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-from conftest import LIMITS, HoldingFake, boleta, names
+from bulk_helpers import LIMITS, HoldingFake, boleta, names
 
 import openfactura
 from openfactura import bulk

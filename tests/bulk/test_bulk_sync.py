@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from conftest import LIMITS, boleta, names
+from bulk_helpers import LIMITS, boleta, names
 
 import openfactura
 from openfactura import bulk

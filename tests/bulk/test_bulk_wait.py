@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import boleta
+from bulk_helpers import boleta
 
 import openfactura
 from openfactura import bulk

@@ -29,9 +29,9 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from cli_helpers import DEMO_KEY, Run, no_traceback
 from cli_process import CliProcess
 from click.testing import CliRunner, Result
-from conftest import DEMO_KEY, Run, no_traceback
 from examples import BOLETA
 
 from openfactura import RateLimit, bulk

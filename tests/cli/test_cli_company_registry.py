@@ -8,7 +8,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from conftest import Run, json_out, no_traceback
+from cli_helpers import Run, json_out, no_traceback
 from examples import BOLETA, FACTURA
 
 from openfactura.testing import FakeOpenfactura

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import DEMO_KEY, Run, json_out, no_traceback
 from click.testing import CliRunner, Result
-from conftest import DEMO_KEY, Run, json_out, no_traceback
 
 import openfactura
 from openfactura.cli._app import cli

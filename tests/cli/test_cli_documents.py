@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from conftest import DEMO_KEY, Run, json_out, no_traceback
+from cli_helpers import DEMO_KEY, Run, json_out, no_traceback
 from examples import EMISOR, FACTURA, RECEPTOR
 
 from openfactura.dte import Detalle, GuiaDespacho, to_wire

@@ -10,8 +10,8 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+from cli_helpers import Run, json_out, no_traceback
 from click.testing import CliRunner, Result
-from conftest import Run, json_out, no_traceback
 
 import openfactura
 from openfactura.cli import MISSING_EXTRA, _common, main

@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import DEMO_KEY
 from click.testing import CliRunner
-from conftest import DEMO_KEY
 
 from openfactura.cli._app import cli
 from openfactura.testing import FakeOpenfactura

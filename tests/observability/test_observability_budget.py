@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import START, Clocked
+from observability_helpers import START, Clocked
 
 import openfactura
 from openfactura import RateBudget, RateLimit, RedisLimiter, WindowBudget

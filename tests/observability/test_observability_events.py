@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 from aioresponses import aioresponses
-from conftest import KEY, START, Clocked, key_pieces
 from examples import FACTURA
+from observability_helpers import KEY, START, Clocked, key_pieces
 
 import openfactura
 from openfactura import (

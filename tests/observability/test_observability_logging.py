@@ -12,8 +12,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import Clocked, key_pieces
 from examples import FACTURA
+from observability_helpers import Clocked, key_pieces
 
 EMIT = "/v2/dte/document"
 

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import KEY, Clocked, key_pieces
 from examples import FACTURA
+from observability_helpers import KEY, Clocked, key_pieces
 from opentelemetry import trace
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
