@@ -12,10 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yarl
 from fuzzing import budget, odd_values
 from hypothesis import given
@@ -118,6 +121,18 @@ async def _call(name: str, kwargs: dict[str, Any]) -> BaseException | None:
     finally:
         await client.aclose()
     return None
+
+
+@pytest.fixture(scope="module", autouse=True)
+def scratch_directory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Run in a scratch directory: a fuzzed text may be taken as a path (emit_many's
+    ``journal="ACD"`` makes a SQLite journal there), never in the project's."""
+    here = os.getcwd()
+    os.chdir(tmp_path_factory.mktemp("fuzz-arguments"))
+    try:
+        yield
+    finally:
+        os.chdir(here)
 
 
 @budget(800)
